@@ -1,0 +1,61 @@
+/*
+ * internal.h - what the files of store/ share: the connection struct, the
+ * prepared-statement cache and SQLite error translation. Not installed, not
+ * included outside store/.
+ */
+#ifndef TM_STORE_INTERNAL_H
+#define TM_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_MAX_STATEMENTS 96
+
+struct cached_statement {
+	const char *sql; /* the static string it was prepared from (key by address) */
+	sqlite3_stmt *stmt;
+};
+
+struct tm_store {
+	sqlite3 *db;
+	char *path;
+	unsigned flags;
+	int in_transaction;
+	size_t n_cached;
+	struct cached_statement cache[STORE_MAX_STATEMENTS];
+};
+
+/*
+ * store_statement - the prepared statement for @sql (a string with static
+ * storage: its address is the cache key), reset and with bindings cleared.
+ * Prepared on first use and kept until tm_store_close. NULL on error, with
+ * @err filled.
+ */
+sqlite3_stmt *store_statement(struct tm_store *store, const char *sql,
+			      struct tm_error *err);
+
+/*
+ * store_db_error - fill @err with "@what: <sqlite message>" and return the
+ * matching code (TM_ERR_DB, or TM_ERR_IO for disk-full and I/O errors).
+ */
+int store_db_error(struct tm_store *store, struct tm_error *err,
+		   const char *what);
+
+/* store_exec - run SQL without results (schema, pragmas). */
+int store_exec(struct tm_store *store, const char *sql, struct tm_error *err);
+
+/* store_step_done - step a write statement to completion, then reset it. */
+int store_step_done(struct tm_store *store, sqlite3_stmt *stmt,
+		    struct tm_error *err, const char *what);
+
+/* store_bind_text_or_null - bind @text, or NULL when @text is NULL. */
+int store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text);
+
+/* store_migrate - bring the schema to the current version (in transactions). */
+int store_migrate(struct tm_store *store, struct tm_error *err);
+
+/* store_schema_current - the version store_migrate reaches. */
+int store_schema_current(void);
+
+#endif

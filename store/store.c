@@ -1,0 +1,233 @@
+/*
+ * store.c - opening, checking and closing the database, transactions, the
+ * prepared-statement cache and SQLite error translation.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUSY_TIMEOUT_MS 10000
+
+int store_db_error(struct tm_store *store, struct tm_error *err, const char *what)
+{
+	int code = store && store->db ? sqlite3_extended_errcode(store->db) : SQLITE_ERROR;
+	int primary = code & 0xff;
+	int tm_code = TM_ERR_DB;
+
+	if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
+	    primary == SQLITE_READONLY || primary == SQLITE_PERM)
+		tm_code = TM_ERR_IO;
+	return tm_error_set(err, tm_code, "%s: %s", what,
+			    store && store->db ? sqlite3_errmsg(store->db) : "no connection");
+}
+
+int store_exec(struct tm_store *store, const char *sql, struct tm_error *err)
+{
+	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_db_error(store, err, "database error");
+	return 0;
+}
+
+sqlite3_stmt *store_statement(struct tm_store *store, const char *sql,
+			      struct tm_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	for (size_t i = 0; i < store->n_cached; i++) {
+		if (store->cache[i].sql == sql) {
+			stmt = store->cache[i].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+			       NULL) != SQLITE_OK) {
+		store_db_error(store, err, "cannot prepare a statement");
+		return NULL;
+	}
+	if (store->n_cached < STORE_MAX_STATEMENTS) {
+		store->cache[store->n_cached].sql = sql;
+		store->cache[store->n_cached].stmt = stmt;
+		store->n_cached++;
+		return stmt;
+	}
+	/* A full cache is a programming error: more statements than planned. */
+	sqlite3_finalize(stmt);
+	tm_error_set(err, TM_ERR_DB, "statement cache full (raise STORE_MAX_STATEMENTS)");
+	return NULL;
+}
+
+int store_step_done(struct tm_store *store, sqlite3_stmt *stmt,
+		    struct tm_error *err, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = store_db_error(store, err, what);
+		sqlite3_reset(stmt);
+		return rc;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+int store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(stmt, index);
+	return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+/* check_path - refuse directories, FIFOs and devices before SQLite opens them. */
+static int check_path(const char *path, unsigned flags, struct tm_error *err)
+{
+	struct stat info;
+
+	if (stat(path, &info) != 0) {
+		if (errno != ENOENT)
+			return tm_error_set(err, TM_ERR_IO, "cannot open database '%s': %s",
+					    path, strerror(errno));
+		if (flags & TM_STORE_READONLY)
+			return tm_error_set(err, TM_ERR_NOT_FOUND,
+					    "no database at '%s' (create one with 'taskmap train', 'taskmap import' or 'taskmap demo', or name another with --db)",
+					    path);
+		return 0;
+	}
+	if (S_ISDIR(info.st_mode))
+		return tm_error_set(err, TM_ERR_IO, "cannot open database '%s': it is a directory", path);
+	if (!S_ISREG(info.st_mode))
+		return tm_error_set(err, TM_ERR_IO,
+				    "cannot open database '%s': not a regular file", path);
+	return 0;
+}
+
+/*
+ * check_is_taskmap - read-only checks before anything is written: the file
+ * must be an SQLite database and either empty or marked as taskmap's.
+ */
+static int check_is_taskmap(struct tm_store *store, struct tm_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc, application_id = 0, n_objects = 0;
+
+	rc = sqlite3_prepare_v2(store->db,
+				"SELECT (SELECT application_id FROM pragma_application_id),"
+				" (SELECT count(*) FROM sqlite_schema)", -1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		application_id = sqlite3_column_int(stmt, 0);
+		n_objects = sqlite3_column_int(stmt, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK) {
+		if ((sqlite3_errcode(store->db) & 0xff) == SQLITE_NOTADB)
+			return tm_error_set(err, TM_ERR_IO,
+					    "cannot open database '%s': not an SQLite database (left untouched)",
+					    store->path);
+		return store_db_error(store, err, "cannot read the database");
+	}
+	if (application_id != TM_STORE_APPLICATION_ID && (application_id != 0 || n_objects > 0))
+		return tm_error_set(err, TM_ERR_IO,
+				    "cannot open database '%s': an SQLite database, but not one of taskmap's (left untouched)",
+				    store->path);
+	return 0;
+}
+
+static int configure(struct tm_store *store, struct tm_error *err)
+{
+	int rc;
+
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(store->db, 1);
+	if ((rc = store_exec(store, "PRAGMA foreign_keys = ON", err)) < 0)
+		return rc;
+	if (store->flags & TM_STORE_READONLY)
+		return 0;
+	return store_exec(store, "PRAGMA journal_mode = WAL", err);
+}
+
+int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
+		  struct tm_error *err)
+{
+	struct tm_store *store = NULL;
+	int open_flags = (flags & TM_STORE_READONLY) ? SQLITE_OPEN_READONLY
+		: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_path(path, flags, err)) < 0)
+		return rc;
+	if (!(store = calloc(1, sizeof(*store))) || !(store->path = strdup(path))) {
+		free(store);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	store->flags = flags;
+	if (sqlite3_open_v2(path, &store->db, open_flags, NULL) != SQLITE_OK) {
+		rc = tm_error_set(err, TM_ERR_IO, "cannot open database '%s': %s%s", path,
+				  store->db ? sqlite3_errmsg(store->db) : "out of memory",
+				  errno == EACCES ? " (permission denied)" : "");
+		goto fail;
+	}
+	if ((rc = check_is_taskmap(store, err)) < 0 || (rc = configure(store, err)) < 0 ||
+	    (rc = store_migrate(store, err)) < 0)
+		goto fail;
+	*out = store;
+	return 0;
+fail:
+	tm_store_close(store);
+	return rc;
+}
+
+void tm_store_close(struct tm_store *store)
+{
+	if (!store)
+		return;
+	for (size_t i = 0; i < store->n_cached; i++)
+		sqlite3_finalize(store->cache[i].stmt);
+	if (store->in_transaction)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(store->db);
+	free(store->path);
+	free(store);
+}
+
+int tm_store_schema_version(void)
+{
+	return store_schema_current();
+}
+
+const char *tm_store_path(const struct tm_store *store)
+{
+	return store->path;
+}
+
+int tm_store_begin(struct tm_store *store, struct tm_error *err)
+{
+	int rc = store_exec(store, "BEGIN IMMEDIATE", err);
+
+	if (rc == 0)
+		store->in_transaction = 1;
+	return rc;
+}
+
+int tm_store_commit(struct tm_store *store, struct tm_error *err)
+{
+	int rc = store_exec(store, "COMMIT", err);
+
+	if (rc == 0)
+		store->in_transaction = 0;
+	return rc;
+}
+
+void tm_store_rollback(struct tm_store *store)
+{
+	if (store && store->in_transaction) {
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		store->in_transaction = 0;
+	}
+}

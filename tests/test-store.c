@@ -1,0 +1,338 @@
+/*
+ * test-store.c - the results database: creation and migration, reopening,
+ * readers beside a writer, read-only queries that refuse to write, and files
+ * that are not taskmap databases (left byte-for-byte untouched).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "test-helpers.h"
+
+Suite *store_suite(void);
+
+static char *dir, *db_path;
+
+static void setup(void)
+{
+	dir = test_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	db_path = test_path(dir, "results.db");
+}
+
+static void teardown(void)
+{
+	test_remove_tree(dir);
+	free(db_path);
+	free(dir);
+}
+
+/* add_run - create a dataset and a done run named @name with two tasks. */
+static int64_t add_run(struct tm_store *store, const char *name)
+{
+	struct tm_error err = { 0 };
+	struct tm_dataset_record dataset = { .name = "toy", .format = "synth",
+					     .n_samples = 10, .n_features = 3, .n_tasks = 2 };
+	struct tm_run_record run = { .name = name, .kind = "train", .status = TM_RUN_DONE,
+				     .config_json = "{\"epochs\": 3}", .seed = 1, .n_epochs = 3 };
+	struct tm_task_record tasks[2] = {
+		{ .index = 0, .name = "alpha", .positives = 4, .labelled = 10 },
+		{ .index = 1, .name = "beta", .positives = 0, .labelled = 10,
+		  .excluded = "no positive sample in the training split" },
+	};
+
+	ck_assert_int_eq(tm_store_add_dataset(store, &dataset, &run.dataset_id, &err), 0);
+	ck_assert_int_eq(tm_store_create_run(store, &run, &err), 0);
+	ck_assert_int_eq(tm_store_add_tasks(store, run.id, tasks, 2, &err), 0);
+	return run.id;
+}
+
+static int count_run(void *context, const struct tm_run_record *run)
+{
+	(void)run;
+	(*(int *)context)++;
+	return 0;
+}
+
+static int count_runs(struct tm_store *store)
+{
+	struct tm_error err = { 0 };
+	int n = 0;
+
+	ck_assert_int_eq(tm_store_list_runs(store, count_run, &n, &err), 0);
+	return n;
+}
+
+START_TEST(creates_and_migrates_an_empty_file)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *out = NULL;
+
+	ck_assert_int_eq(test_write_file(db_path, ""), 0); /* zero bytes: a new database */
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	tm_store_close(store);
+	ck_assert_int_eq(test_run(&out, "sqlite3 '%s' 'PRAGMA user_version; PRAGMA application_id; PRAGMA journal_mode'",
+				  db_path), 0);
+	{
+		char expected[128];
+
+		snprintf(expected, sizeof(expected), "%d\n%d\nwal\n", tm_store_schema_version(),
+			 TM_STORE_APPLICATION_ID);
+		ck_assert_str_eq(out, expected);
+	}
+	free(out);
+}
+END_TEST
+
+START_TEST(reopen_keeps_runs_and_names_them)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	int64_t id;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	add_run(store, "first");
+	{
+		struct tm_run_record unnamed = { .kind = "train", .status = TM_RUN_RUNNING };
+
+		ck_assert_int_eq(tm_store_create_run(store, &unnamed, &err), 0);
+		id = unnamed.id;
+	}
+	{
+		struct tm_run_record clash = { .name = "first", .kind = "train" };
+
+		ck_assert_int_eq(tm_store_create_run(store, &clash, &err), TM_ERR_USAGE);
+		ck_assert_ptr_nonnull(strstr(err.message, "exists already"));
+	}
+	tm_store_close(store);
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_int_eq(count_runs(store), 2);
+	{
+		char name[32];
+		int64_t found = 0;
+
+		snprintf(name, sizeof(name), "run-%lld", (long long)id);
+		ck_assert_int_eq(tm_store_run_id(store, name, &found, &err), 0);
+		ck_assert_int_eq(found, id);
+		ck_assert_int_eq(tm_store_run_id(store, NULL, &found, &err), 0);
+		ck_assert_int_eq(found, id); /* the latest */
+		ck_assert_int_eq(tm_store_run_id(store, "nope", &found, &err), TM_ERR_NOT_FOUND);
+	}
+	tm_store_close(store);
+}
+END_TEST
+
+START_TEST(stale_running_runs_become_interrupted)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_run_record run = { .name = "crashed", .kind = "train", .status = TM_RUN_RUNNING };
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	ck_assert_int_eq(tm_store_create_run(store, &run, &err), 0);
+	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 1);
+	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 0);
+	tm_store_close(store);
+}
+END_TEST
+
+START_TEST(reader_works_while_a_writer_holds_a_transaction)
+{
+	struct tm_store *writer = NULL, *reader = NULL;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_store_open(&writer, db_path, 0, &err), 0);
+	add_run(writer, "committed");
+	ck_assert_int_eq(tm_store_begin(writer, &err), 0);
+	add_run(writer, "pending");
+	ck_assert_int_eq(tm_store_open(&reader, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_int_eq(count_runs(reader), 1); /* sees the last commit, no error */
+	ck_assert_int_eq(tm_store_commit(writer, &err), 0);
+	ck_assert_int_eq(count_runs(reader), 2);
+	tm_store_close(reader);
+	tm_store_close(writer);
+}
+END_TEST
+
+static int ignore_row(void *context, const struct tm_query_row *row)
+{
+	(void)row;
+	(*(int *)context)++;
+	return 0;
+}
+
+static const char *const refused_sql[] = {
+	"DELETE FROM runs",
+	"DROP TABLE runs",
+	"UPDATE runs SET name = 'x'",
+	"INSERT INTO datasets (name, n_samples, n_features, n_tasks) VALUES ('x', 1, 1, 1)",
+	"ATTACH DATABASE '/tmp/other.db' AS other",
+	"PRAGMA journal_mode=DELETE",
+	"PRAGMA user_version = 7",
+	"SELECT load_extension('/tmp/evil.so')",
+	"SELECT 1; DELETE FROM runs",
+	"CREATE TABLE x (a)",
+	"VACUUM",
+};
+
+START_TEST(query_refuses_writes)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	int rows = 0;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	add_run(store, "keep");
+	tm_store_close(store);
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_int_ne(tm_store_query(store, refused_sql[_i], ignore_row, &rows, &err), 0);
+	ck_assert_msg(strstr(err.message, "refused") || strstr(err.message, "read"),
+		      "unclear message: %s", err.message);
+	ck_assert_int_eq(count_runs(store), 1);
+	tm_store_close(store);
+}
+END_TEST
+
+START_TEST(query_reads_rows_and_pragmas)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	int rows = 0;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	add_run(store, "keep");
+	ck_assert_int_eq(tm_store_query(store, "SELECT 1", ignore_row, &rows, &err), TM_ERR_USAGE);
+	tm_store_close(store);
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_int_eq(tm_store_query(store,
+					"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3)"
+					" SELECT i FROM n; PRAGMA user_version; SELECT name FROM tasks",
+					ignore_row, &rows, &err), 0);
+	ck_assert_int_eq(rows, 3 /* column announcements */ + 3 + 1 + 2);
+	tm_store_close(store);
+}
+END_TEST
+
+START_TEST(not_a_database_is_left_untouched)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	const char *text = "this is a text file\nnot a database\n";
+	size_t size = 0;
+	char *after;
+
+	ck_assert_int_eq(test_write_file(db_path, text), 0);
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), TM_ERR_IO);
+	ck_assert_ptr_null(store);
+	ck_assert_ptr_nonnull(strstr(err.message, "not an SQLite database"));
+	after = test_read_file(db_path, &size);
+	ck_assert_uint_eq(size, strlen(text));
+	ck_assert_str_eq(after, text);
+	free(after);
+	after = test_path(dir, "results.db-wal");
+	ck_assert_int_ne(access(after, F_OK), 0);
+	free(after);
+}
+END_TEST
+
+START_TEST(foreign_sqlite_database_is_refused)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' 'CREATE TABLE notes (x)'", db_path), 0);
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), TM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "not one of taskmap's"));
+}
+END_TEST
+
+START_TEST(directories_and_missing_files)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_store_open(&store, dir, 0, &err), TM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "directory"));
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), TM_ERR_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(err.message, "no database"));
+	ck_assert_int_ne(access(db_path, F_OK), 0); /* reading never creates */
+}
+END_TEST
+
+START_TEST(unwritable_directory_fails_clearly)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *locked = test_path(dir, "locked"), *path = test_path(locked, "x.db");
+
+	ck_assert_int_eq(mkdir(locked, 0500), 0);
+	if (access(locked, W_OK) == 0) {
+		/* root ignores permission bits: use a place nobody can create files in */
+		free(path);
+		path = strdup("/proc/taskmap-test.db");
+	}
+	ck_assert_int_eq(tm_store_open(&store, path, 0, &err), TM_ERR_IO);
+	ck_assert_ptr_null(store);
+	ck_assert_ptr_nonnull(strstr(err.message, "cannot open database"));
+	chmod(locked, 0700);
+	free(path);
+	free(locked);
+}
+END_TEST
+
+START_TEST(cli_query_delete_is_refused_and_data_kept)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *out = NULL;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	add_run(store, "keep");
+	tm_store_close(store);
+	ck_assert_int_eq(test_run(&out, "\"$TASKMAP\" --db '%s' query 'DELETE FROM runs'", db_path), 1);
+	ck_assert_ptr_nonnull(strstr(out, "taskmap: query refused"));
+	free(out);
+	ck_assert_int_eq(test_run(&out, "\"$TASKMAP\" --db '%s' query --csv 'SELECT count(*) AS n FROM runs'",
+				  db_path), 0);
+	ck_assert_str_eq(out, "n\r\n1\r\n");
+	free(out);
+	ck_assert_int_eq(test_run(&out, "\"$TASKMAP\" --db '%s' query --json 'SELECT name, seed FROM runs'",
+				  db_path), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"name\": \"keep\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"seed\": 1"));
+	free(out);
+	ck_assert_int_eq(test_run(&out, "\"$TASKMAP\" --db '%s' tasks keep", db_path), 0);
+	ck_assert_ptr_nonnull(strstr(out, "no positive sample in the training split"));
+	free(out);
+	ck_assert_int_eq(test_run(&out, "\"$TASKMAP\" runs --db '%s'", db_path), 0);
+	ck_assert_ptr_nonnull(strstr(out, "keep"));
+	free(out);
+}
+END_TEST
+
+Suite *store_suite(void)
+{
+	Suite *suite = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, creates_and_migrates_an_empty_file);
+	tcase_add_test(tc, reopen_keeps_runs_and_names_them);
+	tcase_add_test(tc, stale_running_runs_become_interrupted);
+	tcase_add_test(tc, reader_works_while_a_writer_holds_a_transaction);
+	tcase_add_loop_test(tc, query_refuses_writes, 0,
+			    (int)(sizeof(refused_sql) / sizeof(refused_sql[0])));
+	tcase_add_test(tc, query_reads_rows_and_pragmas);
+	tcase_add_test(tc, not_a_database_is_left_untouched);
+	tcase_add_test(tc, foreign_sqlite_database_is_refused);
+	tcase_add_test(tc, directories_and_missing_files);
+	tcase_add_test(tc, unwritable_directory_fails_clearly);
+	tcase_add_test(tc, cli_query_delete_is_refused_and_data_kept);
+	suite_add_tcase(suite, tc);
+	return suite;
+}

@@ -1,0 +1,198 @@
+/*
+ * dataset.h - one multi-label dataset in memory, the readers that fill it
+ * (ARFF as written by Mulan and MEKA, LIBSVM multi-label, CSV/TSV; plain or
+ * .gz/.xz/.bz2), train/validation/test splits, task sanity checks, and the
+ * planted-group generator behind `taskmap synth`.
+ *
+ * Every label column is one binary task. Features are float32, dense or CSR
+ * sparse (sparse files stay sparse). Labels are 1, 0 or missing.
+ *
+ * Errors name the place: "FILE:LINE[:FIELD]: what was expected", code
+ * TM_ERR_INPUT for bad data, TM_ERR_IO for unreadable files.
+ */
+#ifndef TM_DATASET_H
+#define TM_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+enum { TM_LABEL_NEGATIVE = 0, TM_LABEL_POSITIVE = 1, TM_LABEL_MISSING = -1 };
+
+/* The feature matrix: n_rows x n_cols float32, dense or CSR. */
+struct tm_features {
+	size_t n_rows;
+	size_t n_cols;
+	int is_sparse;
+	float *dense;        /* n_rows * n_cols, row-major; NULL when sparse */
+	size_t *row_start;   /* n_rows + 1 offsets into col_index/values (CSR) */
+	uint32_t *col_index; /* column of each stored value, increasing per row */
+	float *values;       /* stored values; never NaN after tm_dataset_impute */
+	size_t nnz;          /* stored values (sparse) */
+};
+
+struct tm_dataset {
+	char *name;          /* from @relation, the file name, or the generator */
+	char *source_path;   /* the file read (NULL when generated) */
+	char *format;        /* "arff", "libsvm", "csv", "synth" */
+	size_t n_samples;
+	size_t n_features;
+	size_t n_tasks;
+	struct tm_features x;  /* features; missing values are NaN until imputed */
+	int8_t *labels;        /* n_samples * n_tasks, sample-major: TM_LABEL_* */
+	char **task_names;     /* n_tasks names */
+	char **feature_names;  /* n_features names */
+	size_t n_missing_features; /* feature values read as '?' (NaN) */
+	size_t n_missing_labels;   /* label values read as '?' */
+	char **notes;          /* things the user should know (skipped columns...) */
+	size_t n_notes;
+};
+
+struct tm_read_options {
+	const char *format;       /* "auto" or NULL: by extension; or "arff", "libsvm", "csv", "tsv" */
+	const char *xml_path;     /* Mulan label XML naming the label attributes (ARFF) */
+	const char *const *drop;  /* attribute / column names to drop (e.g. an ID) */
+	size_t n_drop;
+	const char *labels;       /* CSV: comma-separated label column names */
+	const char *label_prefix; /* CSV: label columns are those starting with this */
+	size_t memory_limit;      /* refuse files whose estimate exceeds this (0: 8 GiB) */
+};
+
+/*
+ * tm_dataset_read - read @path into a new dataset (*@out, free with
+ * tm_dataset_destroy). The format is chosen by @options->format or by the
+ * extension (after stripping .gz/.xz/.bz2): .arff, .svm/.libsvm/.txt, .csv,
+ * .tsv. The memory a file needs is estimated from its header before the rows
+ * are read and refused beyond the limit. @options may be NULL.
+ */
+int tm_dataset_read(struct tm_dataset **out, const char *path,
+		    const struct tm_read_options *options, struct tm_error *err);
+
+/* tm_dataset_destroy - free a dataset and everything it owns; accepts NULL. */
+void tm_dataset_destroy(struct tm_dataset *dataset);
+
+/*
+ * tm_dataset_append - append the samples of @more to @dataset (e.g. a Mulan
+ * -test file after its -train file). Both must have the same tasks and
+ * features in the same order, else TM_ERR_INPUT naming the first difference.
+ */
+int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
+		      struct tm_error *err);
+
+/* tm_dataset_label - the label of (sample, task): TM_LABEL_*. */
+static inline int tm_dataset_label(const struct tm_dataset *dataset,
+				   size_t sample, size_t task)
+{
+	return dataset->labels[sample * dataset->n_tasks + task];
+}
+
+/*
+ * tm_dataset_impute - replace missing (NaN) feature values by the mean of
+ * their column over @rows (the training split), and return how many were
+ * replaced. A column with no observed value in @rows gets 0.
+ */
+size_t tm_dataset_impute(struct tm_dataset *dataset, const size_t *rows,
+			 size_t n_rows);
+
+/* tm_dataset_memory_bytes - bytes the dataset's arrays occupy. */
+size_t tm_dataset_memory_bytes(const struct tm_dataset *dataset);
+
+/* ---- splits ------------------------------------------------------------ */
+
+/* Row indices of each part of a split; owned, free with tm_split_release. */
+struct tm_split {
+	size_t *train, *valid, *test;
+	size_t n_train, n_valid, n_test;
+};
+
+/*
+ * tm_split_random - shuffle rows [0, n_samples) with @seed and cut them into
+ * test (@test_fraction), validation (@valid_fraction) and train (the rest);
+ * each part is then sorted by row index. TM_ERR_USAGE when the fractions are
+ * outside [0, 1), sum to 1 or more, or leave no training row.
+ */
+int tm_split_random(struct tm_split *split, size_t n_samples,
+		    double valid_fraction, double test_fraction, uint64_t seed,
+		    struct tm_error *err);
+
+/*
+ * tm_split_fixed_test - rows [0, n_train_file) are train (+ validation drawn
+ * from them with @valid_fraction and @seed), rows [n_train_file, n_samples)
+ * are the test split (a separate --test file appended after the training file).
+ */
+int tm_split_fixed_test(struct tm_split *split, size_t n_samples,
+			size_t n_train_file, double valid_fraction, uint64_t seed,
+			struct tm_error *err);
+
+/* tm_split_release - free the index arrays; accepts NULL. */
+void tm_split_release(struct tm_split *split);
+
+/* ---- task sanity ---------------------------------------------------------- */
+
+struct tm_task_check {
+	size_t positives;     /* positive labels over the rows checked */
+	size_t labelled;      /* labelled (not missing) rows */
+	const char *excluded; /* NULL, or why the task cannot be analysed (static text) */
+};
+
+/*
+ * tm_dataset_check_tasks - count each task's positives and labelled samples
+ * over @rows and mark tasks with no positive, no negative, or fewer than
+ * @min_labelled labelled samples as excluded (with the reason). @out has
+ * n_tasks entries. Returns the number of excluded tasks.
+ */
+size_t tm_dataset_check_tasks(const struct tm_dataset *dataset,
+			      const size_t *rows, size_t n_rows,
+			      size_t min_labelled, struct tm_task_check *out);
+
+/* ---- writing and generating --------------------------------------------- */
+
+/*
+ * tm_dataset_write_arff - write @dataset as ARFF (dense or sparse rows as
+ * stored), labels last as {0,1} nominal attributes, '?' for missing, with
+ * MEKA's "-C -L" in @relation so that it reads back with the labels found.
+ * Written to a temporary name and renamed, so a failure leaves no half file.
+ */
+int tm_dataset_write_arff(const struct tm_dataset *dataset, const char *path,
+			  struct tm_error *err);
+
+enum tm_synth_structure {
+	TM_SYNTH_LATENT,    /* each group shares latent factors: its labels co-occur */
+	TM_SYNTH_HIERARCHY, /* one-vs-rest tasks over fine classes under super-classes */
+};
+
+struct tm_synth_options {
+	enum tm_synth_structure structure;
+	size_t n_groups;         /* planted groups (super-classes) */
+	size_t tasks_per_group;  /* tasks (fine classes) per group */
+	size_t n_samples;
+	size_t n_features;
+	double label_noise;      /* probability that a label is flipped */
+	double positive_rate_min; /* latent: range of the tasks' positive rates */
+	double positive_rate_max;
+	double missing_fraction; /* fraction of labels made missing */
+	uint64_t seed;
+};
+
+/* tm_synth_defaults - sensible defaults (4 groups x 4 tasks, 2000 x 32). */
+void tm_synth_defaults(struct tm_synth_options *options);
+
+/*
+ * tm_synth_generate - make a dataset with planted task groups. *@out is a
+ * new dataset; *@planted_groups a new array of n_tasks group indices (free
+ * with free()). Deterministic in @options->seed. TM_ERR_USAGE for options
+ * that cannot work (zero groups, rates outside (0,1), ...).
+ */
+int tm_synth_generate(struct tm_dataset **out, size_t **planted_groups,
+		      const struct tm_synth_options *options, struct tm_error *err);
+
+/*
+ * tm_synth_write_truth - write the planted grouping as JSON in the format of
+ * `taskmap recommend --format json` ({"groups": [{"tasks": [...]}, ...]}).
+ */
+int tm_synth_write_truth(const struct tm_dataset *dataset,
+			 const size_t *planted_groups, size_t n_groups,
+			 const char *path, struct tm_error *err);
+
+#endif
