@@ -184,4 +184,7 @@ int tm_store_query(struct tm_store *store, const char *sql,
 		   int (*fn)(void *context, const struct tm_query_row *row),
 		   void *context, struct tm_error *err);
 
+/* The records of training runs: dynamics, metrics, checkpoints. */
+#include "dynamics.h"
+
 #endif
