@@ -3,6 +3,8 @@
 # packages taskmap needs (only those missing; through sudo when not root),
 # then configure (first time) and build taskmap in ./build.
 # Extra arguments are meson options, e.g. scripts/setup.sh -Dblas=gslcblas.
+# With TASKMAP_SETUP_TESTS=1 it also installs what only the tests use
+# (clang for the sanitizer build, chromium to look at the HTML report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,9 @@ packages=(
 	check valgrind                             # tests
 	gnuplot-nox                                # plots (run as a program)
 )
+if [ "${TASKMAP_SETUP_TESTS:-0}" = 1 ]; then
+	packages+=(clang libclang-rt-14-dev chromium python3-numpy)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
