@@ -106,6 +106,15 @@ static inline void ds_builder_push(struct ds_builder *builder, uint32_t column, 
  */
 void ds_builder_end_row(struct ds_builder *builder, int unsorted, size_t *repeated);
 
+/*
+ * ds_estimate_check - the estimate made from a header, before any row: one
+ * row of @n_features features (dense or sparse) and @n_tasks labels, plus
+ * the names, must fit in @memory_limit (0: the default). TM_ERR_INPUT when
+ * it does not or when the sizes overflow.
+ */
+int ds_estimate_check(const char *path, size_t n_features, size_t n_tasks, int is_sparse,
+		      size_t memory_limit, struct tm_error *err);
+
 /* ds_builder_check_size - refuse @bytes beyond the memory limit. */
 int ds_builder_check_size(const struct ds_builder *builder, size_t bytes,
 			  struct tm_error *err);

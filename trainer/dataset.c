@@ -125,6 +125,9 @@ int ds_builder_check_size(const struct ds_builder *builder, size_t bytes,
 	return 0;
 }
 
+/* What a column or task name costs, roughly: pointer, text and malloc overhead. */
+#define NAME_BYTES 32
+
 /* Bytes of one row: dense features, labels, and the CSR offset. */
 static int row_bytes(const struct ds_builder *builder, size_t *out)
 {
@@ -140,11 +143,29 @@ static int row_bytes(const struct ds_builder *builder, size_t *out)
 	return 0;
 }
 
+int ds_estimate_check(const char *path, size_t n_features, size_t n_tasks, int is_sparse,
+		      size_t memory_limit, struct tm_error *err)
+{
+	struct tm_dataset probe = { .n_features = n_features, .n_tasks = n_tasks };
+	struct ds_builder builder = { .dataset = &probe, .path = path };
+	size_t per_row, names;
+
+	builder.memory_limit = memory_limit ? memory_limit : DS_DEFAULT_MEMORY_LIMIT;
+	probe.x.is_sparse = is_sparse;
+	if (row_bytes(&builder, &per_row) < 0 ||
+	    tm_size_add(n_features, n_tasks, &names) < 0 ||
+	    tm_size_mul(names, NAME_BYTES, &names) < 0 ||
+	    tm_size_add(names, per_row, &per_row) < 0)
+		return tm_error_set(err, TM_ERR_INPUT,
+				    "%s: dataset too large: %zu features x %zu tasks overflows memory",
+				    path, n_features, n_tasks);
+	return ds_builder_check_size(&builder, per_row, err);
+}
+
 int ds_builder_init(struct ds_builder *builder, const char *path, const char *format,
 		    size_t n_features, size_t n_tasks, int is_sparse,
 		    size_t memory_limit, struct tm_error *err)
 {
-	size_t per_row, names;
 	int rc;
 
 	memset(builder, 0, sizeof(*builder));
@@ -160,14 +181,7 @@ int ds_builder_init(struct ds_builder *builder, const char *path, const char *fo
 		return tm_error_set(err, TM_ERR_INPUT, "%s: %zu features: more than 2^32",
 				    path, n_features);
 	/* the estimate from the header: one row and the name arrays must fit */
-	if (row_bytes(builder, &per_row) < 0 ||
-	    tm_size_add(n_features, n_tasks, &names) < 0 ||
-	    tm_size_mul(names, sizeof(char *), &names) < 0 ||
-	    tm_size_add(names, per_row, &per_row) < 0)
-		return tm_error_set(err, TM_ERR_INPUT,
-				    "%s: dataset too large: %zu features x %zu tasks overflows memory",
-				    path, n_features, n_tasks);
-	if ((rc = ds_builder_check_size(builder, per_row, err)) < 0)
+	if ((rc = ds_estimate_check(path, n_features, n_tasks, is_sparse, memory_limit, err)) < 0)
 		return rc;
 	builder->dataset->task_names = calloc(n_tasks ? n_tasks : 1, sizeof(char *));
 	builder->dataset->feature_names = calloc(n_features ? n_features : 1, sizeof(char *));

@@ -65,6 +65,15 @@ struct tm_read_options {
  * extension (after stripping .gz/.xz/.bz2): .arff, .svm/.libsvm/.txt, .csv,
  * .tsv. The memory a file needs is estimated from its header before the rows
  * are read and refused beyond the limit. @options may be NULL.
+ * Conventions (details at the top of read-arff.c, read-libsvm.c, read-csv.c):
+ * ARFF labels come from @options->xml_path when given, else from MEKA's
+ * "-C L" in @relation; tasks are numbered in attribute order; a 2-value
+ * nominal is 1 for its true-like value (1/yes/true...; else the second
+ * value), a k-value nominal feature is its 0-based index; string and date
+ * attributes are skipped with a note. LIBSVM feature indices are 0-based
+ * (XC format). Errors: TM_ERR_INPUT "FILE:LINE[:FIELD]: ...", TM_ERR_IO when
+ * the file cannot be read, TM_ERR_USAGE for an unknown format; *@out is then
+ * NULL.
  */
 int tm_dataset_read(struct tm_dataset **out, const char *path,
 		    const struct tm_read_options *options, struct tm_error *err);
@@ -133,7 +142,8 @@ void tm_split_release(struct tm_split *split);
 struct tm_task_check {
 	size_t positives;     /* positive labels over the rows checked */
 	size_t labelled;      /* labelled (not missing) rows */
-	const char *excluded; /* NULL, or why the task cannot be analysed (static text) */
+	const char *excluded; /* NULL, or why the task cannot be analysed (static text;
+				 the counts above give the numbers for a message) */
 };
 
 /*
@@ -194,5 +204,40 @@ int tm_synth_generate(struct tm_dataset **out, size_t **planted_groups,
 int tm_synth_write_truth(const struct tm_dataset *dataset,
 			 const size_t *planted_groups, size_t n_groups,
 			 const char *path, struct tm_error *err);
+
+/* ---- profile (taskmap inspect) -------------------------------------------- */
+
+/* Tasks with fewer labelled samples than this are excluded by default. */
+#define TM_MIN_LABELLED_DEFAULT 10
+
+/* Two tasks whose positives co-occur. */
+struct tm_task_pair {
+	size_t task_a, task_b;  /* task_a < task_b */
+	size_t both_positive;   /* samples positive for both */
+	double jaccard;         /* both / either */
+};
+
+/* What `taskmap inspect` reports; arrays owned, free with tm_dataset_profile_release. */
+struct tm_dataset_profile {
+	double zero_fraction;       /* fraction of feature values that are 0 */
+	size_t memory_bytes;        /* tm_dataset_memory_bytes */
+	double label_cardinality;   /* positive labels per sample with any label */
+	size_t n_missing_labels;
+	struct tm_task_check *tasks; /* n_tasks: counts and exclusion over all samples */
+	size_t *positives;          /* n_tasks */
+	size_t n_excluded;
+	struct tm_task_pair *top_pairs; /* most co-occurring first */
+	size_t n_top_pairs;
+};
+
+/*
+ * tm_dataset_profile - compute the profile over all samples, with at most
+ * @max_pairs co-occurring task pairs (none beyond 8192 tasks).
+ */
+int tm_dataset_profile(const struct tm_dataset *dataset, size_t max_pairs,
+		       struct tm_dataset_profile *profile, struct tm_error *err);
+
+/* tm_dataset_profile_release - free the arrays; accepts NULL. */
+void tm_dataset_profile_release(struct tm_dataset_profile *profile);
 
 #endif
