@@ -8,6 +8,11 @@
 const struct cli_command cli_commands[] = {
 	{ "synth", cmd_synth, "generate a dataset with planted task groups", cmd_synth_usage },
 	{ "inspect", cmd_inspect, "describe a dataset: shape, labels, co-occurrence", cmd_inspect_usage },
+	{ "train", cmd_train, "train a multi-task model and record its data maps", cmd_train_usage },
+	{ "analyze", cmd_analyze, "find related tasks and recommend task groups", cmd_analyze_usage },
+	{ "recommend", cmd_recommend, "print the recommended task grouping", cmd_recommend_usage },
+	{ "select", cmd_select, "choose networks to train within a budget (Standley, TAG)", cmd_select_usage },
+	{ "report", cmd_report, "write an HTML and Markdown report with plots", cmd_report_usage },
 	{ "runs", cmd_runs, "list the runs in the database", cmd_runs_usage },
 	{ "tasks", cmd_tasks, "list the tasks of a run", cmd_tasks_usage },
 	{ "query", cmd_query, "run read-only SQL on the database", cmd_query_usage },

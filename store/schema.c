@@ -220,6 +220,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX groupings_by_analysis ON groupings(analysis_id);"
 	"CREATE INDEX groupings_by_run ON groupings(run_id);"
 	"CREATE INDEX evaluations_by_run ON evaluations(run_id);",
+	/* 1 -> 2: the gold labels of a run's training samples (analyzers) */
+	"CREATE TABLE run_labels ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  task_index INTEGER NOT NULL,"
+	"  n_samples INTEGER NOT NULL,"
+	"  encoding TEXT NOT NULL DEFAULT 'i8',"
+	"  labels BLOB NOT NULL,"
+	"  PRIMARY KEY (run_id, task_index)"
+	");",
 };
 
 int store_schema_current(void)

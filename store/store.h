@@ -186,5 +186,9 @@ int tm_store_query(struct tm_store *store, const char *sql,
 
 /* The records of training runs: dynamics, metrics, checkpoints. */
 #include "dynamics.h"
+/* What analyses write and reports read: data maps, matrices, groupings, labels. */
+#include "analyses.h"
+/* What only reports read: dataset rows, evaluation summaries. */
+#include "report-reads.h"
 
 #endif

@@ -1,0 +1,891 @@
+/*
+ * selection.c - budgeted group selection: choose candidate networks of total
+ * cost at most B that solve every task and minimise the sum over tasks of
+ * each task's best value (Standley et al., ICML 2020, section 3.3; TAG's
+ * objective with negated affinities). Holds the problem's life cycle and
+ * validation, the exact branch and bound, the cost-benefit greedy with its
+ * a-posteriori bound, scoring and translation of choices between files, the
+ * higher-order approximation from pairs and TAG's candidates from an
+ * affinity matrix. The loss-file parser lives in selection-losses.c.
+ * Formulas and guarantees: docs/methods.md, "Group selection".
+ */
+#include "selection.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- problem life cycle ------------------------------------------------------- */
+
+int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
+				struct tm_selection_problem **out, struct tm_error *err)
+{
+	struct tm_selection_problem *problem = NULL;
+	size_t n_values = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (n_tasks == 0 || n_tasks > TM_SELECTION_MAX_TASKS)
+		return tm_error_set(err, TM_ERR_USAGE, "selection needs 1 to %d tasks, got %zu",
+				    TM_SELECTION_MAX_TASKS, n_tasks);
+	if (tm_size_mul(n_tasks, n_networks, &n_values) < 0)
+		return tm_error_set(err, TM_ERR_USAGE, "too many networks: %zu", n_networks);
+	if (!(problem = calloc(1, sizeof(*problem))) ||
+	    !(problem->task_names = calloc(n_tasks, sizeof(char *))) ||
+	    !(problem->members = calloc(n_networks ? n_networks : 1, sizeof(uint32_t))) ||
+	    !(problem->cost = malloc((n_networks ? n_networks : 1) * sizeof(double))) ||
+	    !(problem->value = malloc((n_values ? n_values : 1) * sizeof(double)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	problem->n_tasks = n_tasks;
+	problem->n_networks = n_networks;
+	for (size_t j = 0; j < n_networks; j++)
+		problem->cost[j] = 1.0;
+	for (size_t i = 0; i < n_values; i++)
+		problem->value[i] = NAN;
+	for (size_t t = 0; t < n_tasks; t++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "t%zu", t);
+		if (!(problem->task_names[t] = strdup(name))) {
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	*out = problem;
+	problem = NULL;
+out:
+	tm_selection_problem_free(problem);
+	return rc;
+}
+
+void tm_selection_problem_free(struct tm_selection_problem *problem)
+{
+	if (!problem)
+		return;
+	if (problem->task_names)
+		for (size_t t = 0; t < problem->n_tasks; t++)
+			free(problem->task_names[t]);
+	free(problem->task_names);
+	free(problem->members);
+	free(problem->cost);
+	free(problem->value);
+	free(problem);
+}
+
+/* copy_problem - a deep copy of @problem in *@out. */
+static int copy_problem(const struct tm_selection_problem *problem,
+			struct tm_selection_problem **out, struct tm_error *err)
+{
+	struct tm_selection_problem *copy = NULL;
+	int rc;
+
+	if ((rc = tm_selection_problem_create(problem->n_tasks, problem->n_networks, &copy,
+					      err)) < 0)
+		return rc;
+	if ((rc = tm_selection_set_task_names(copy, (const char *const *)problem->task_names,
+					      err)) < 0) {
+		tm_selection_problem_free(copy);
+		return rc;
+	}
+	memcpy(copy->members, problem->members, problem->n_networks * sizeof(uint32_t));
+	memcpy(copy->cost, problem->cost, problem->n_networks * sizeof(double));
+	memcpy(copy->value, problem->value,
+	       problem->n_networks * problem->n_tasks * sizeof(double));
+	copy->negated = problem->negated;
+	*out = copy;
+	return 0;
+}
+
+int tm_selection_set_task_names(struct tm_selection_problem *problem,
+				const char *const *names, struct tm_error *err)
+{
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		if (!names[t] || !names[t][0])
+			return tm_error_set(err, TM_ERR_USAGE, "task %zu has an empty name", t);
+		for (size_t u = 0; u < t; u++)
+			if (strcmp(names[t], names[u]) == 0)
+				return tm_error_set(err, TM_ERR_USAGE,
+						    "task name '%s' is given twice", names[t]);
+	}
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		char *copy = strdup(names[t]);
+
+		if (!copy)
+			return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		free(problem->task_names[t]);
+		problem->task_names[t] = copy;
+	}
+	return 0;
+}
+
+static int popcount(uint32_t mask)
+{
+	int count = 0;
+
+	for (; mask; mask &= mask - 1)
+		count++;
+	return count;
+}
+
+const char *tm_selection_network_label(const struct tm_selection_problem *problem,
+				       size_t network, char *buffer, size_t size)
+{
+	int short_names = 1;
+	size_t used = 0;
+
+	if (size == 0)
+		return buffer;
+	buffer[0] = '\0';
+	for (size_t t = 0; t < problem->n_tasks; t++)
+		if (strlen(problem->task_names[t]) != 1)
+			short_names = 0;
+	for (size_t t = 0; t < problem->n_tasks && used + 1 < size; t++) {
+		if (!(problem->members[network] & (UINT32_C(1) << t)))
+			continue;
+		used += (size_t)snprintf(buffer + used, size - used, "%s%s",
+					 used && !short_names ? "+" : "",
+					 problem->task_names[t]);
+	}
+	if (used + 1 < size && problem->cost[network] != 1.0)
+		snprintf(buffer + used, size - used, "/%g", problem->cost[network]);
+	return buffer;
+}
+
+int tm_selection_find_network(const struct tm_selection_problem *problem, uint32_t members,
+			      double cost, size_t *network, struct tm_error *err)
+{
+	for (size_t j = 0; j < problem->n_networks; j++) {
+		if (problem->members[j] == members && problem->cost[j] == cost) {
+			*network = j;
+			return 0;
+		}
+	}
+	return tm_error_set(err, TM_ERR_NOT_FOUND, "no network of cost %g solves exactly "
+			    "task mask 0x%x", cost, (unsigned)members);
+}
+
+/* ---- validation ----------------------------------------------------------------- */
+
+static int check_network(const struct tm_selection_problem *problem, size_t j,
+			 struct tm_error *err)
+{
+	uint32_t all = (uint32_t)((UINT64_C(1) << problem->n_tasks) - 1);
+	char label[128];
+
+	if (problem->members[j] == 0 || (problem->members[j] & ~all))
+		return tm_error_set(err, TM_ERR_INPUT, "network %zu solves no task or a task "
+				    "beyond %zu", j, problem->n_tasks);
+	tm_selection_network_label(problem, j, label, sizeof(label));
+	if (!isfinite(problem->cost[j]) || problem->cost[j] <= 0)
+		return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): cost %g is not "
+				    "positive", j, label, problem->cost[j]);
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		double value = problem->value[j * problem->n_tasks + t];
+		int member = (problem->members[j] >> t) & 1;
+
+		if (member && !isfinite(value))
+			return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): value of "
+					    "task %s is %g", j, label,
+					    problem->task_names[t], value);
+	}
+	return 0;
+}
+
+int tm_selection_check(const struct tm_selection_problem *problem, struct tm_error *err)
+{
+	int rc;
+
+	if (!problem || problem->n_tasks == 0 || problem->n_tasks > TM_SELECTION_MAX_TASKS)
+		return tm_error_set(err, TM_ERR_INPUT, "selection needs 1 to %d tasks",
+				    TM_SELECTION_MAX_TASKS);
+	for (size_t j = 0; j < problem->n_networks; j++)
+		if ((rc = check_network(problem, j, err)) < 0)
+			return rc;
+	return 0;
+}
+
+/* ---- scoring -------------------------------------------------------------------- */
+
+void tm_selection_init(struct tm_selection *selection)
+{
+	memset(selection, 0, sizeof(*selection));
+}
+
+void tm_selection_release(struct tm_selection *selection)
+{
+	if (!selection)
+		return;
+	free(selection->chosen);
+	free(selection->task_value);
+	free(selection->task_network);
+	tm_selection_init(selection);
+}
+
+/* best_values - each task's best value among @chosen (INFINITY when unsolved). */
+static void best_values(const struct tm_selection_problem *problem, const size_t *chosen,
+			size_t n_chosen, double *best, size_t *from)
+{
+	size_t n = problem->n_tasks;
+
+	for (size_t t = 0; t < n; t++) {
+		best[t] = INFINITY;
+		if (from)
+			from[t] = SIZE_MAX;
+	}
+	for (size_t i = 0; i < n_chosen; i++) {
+		size_t j = chosen[i];
+
+		for (size_t t = 0; t < n; t++) {
+			double value = problem->value[j * n + t];
+
+			if (((problem->members[j] >> t) & 1) &&
+			    (value < best[t] || (value == best[t] && from && j < from[t]))) {
+				best[t] = value;
+				if (from)
+					from[t] = j;
+			}
+		}
+	}
+}
+
+/* sum_values - the objective: the values summed in task order (the one summation order
+ * used everywhere, so equal choices give bit-identical objectives). */
+static double sum_values(const double *best, size_t n)
+{
+	double sum = 0;
+
+	for (size_t t = 0; t < n; t++)
+		sum += best[t];
+	return sum;
+}
+
+int tm_selection_score(const struct tm_selection_problem *problem, const size_t *chosen,
+		       size_t n_chosen, double *objective, double *task_value,
+		       struct tm_error *err)
+{
+	double *best = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < n_chosen; i++)
+		if (chosen[i] >= problem->n_networks)
+			return tm_error_set(err, TM_ERR_USAGE, "network %zu out of range (%zu)",
+					    chosen[i], problem->n_networks);
+	if (!(best = malloc(problem->n_tasks * sizeof(double))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	best_values(problem, chosen, n_chosen, best, NULL);
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		if (isinf(best[t])) {
+			rc = tm_error_set(err, TM_ERR_INPUT, "the chosen networks do not solve "
+					  "task %s", problem->task_names[t]);
+			goto out;
+		}
+	}
+	*objective = sum_values(best, problem->n_tasks);
+	if (task_value)
+		memcpy(task_value, best, problem->n_tasks * sizeof(double));
+out:
+	free(best);
+	return rc;
+}
+
+int tm_selection_translate(const struct tm_selection_problem *from,
+			   const struct tm_selection_problem *to, const size_t *chosen,
+			   size_t n_chosen, size_t *mapped, struct tm_error *err)
+{
+	char label[128];
+
+	if (from->n_tasks != to->n_tasks)
+		return tm_error_set(err, TM_ERR_INPUT, "the files have %zu and %zu tasks",
+				    from->n_tasks, to->n_tasks);
+	for (size_t i = 0; i < n_chosen; i++) {
+		size_t j = chosen[i];
+
+		if (j >= from->n_networks)
+			return tm_error_set(err, TM_ERR_USAGE, "network %zu out of range", j);
+		if (tm_selection_find_network(to, from->members[j], from->cost[j], &mapped[i],
+					      NULL) < 0)
+			return tm_error_set(err, TM_ERR_INPUT, "network %s has no counterpart",
+					    tm_selection_network_label(from, j, label,
+								       sizeof(label)));
+	}
+	return 0;
+}
+
+/* ---- the submodular utility (docs/methods.md) ----------------------------------- */
+
+/*
+ * Baseline M_t = worst_t + P with P = sum_t (worst_t - best_t) + 1, so that
+ * f(A) = sum_t (M_t - min(M_t, best value of t in A)) is a facility-location
+ * function (monotone submodular, f(empty) = 0) in which solving one more task
+ * gains more than any improvement of already solved ones.
+ */
+static int utility_baseline(const struct tm_selection_problem *problem, double *baseline,
+			    struct tm_error *err)
+{
+	size_t n = problem->n_tasks;
+	double penalty = 1;
+
+	for (size_t t = 0; t < n; t++) {
+		double worst = -INFINITY, best = INFINITY;
+
+		for (size_t j = 0; j < problem->n_networks; j++) {
+			double value = problem->value[j * n + t];
+
+			if (!((problem->members[j] >> t) & 1))
+				continue;
+			worst = fmax(worst, value);
+			best = fmin(best, value);
+		}
+		if (isinf(best))
+			return tm_error_set(err, TM_ERR_INPUT, "no network solves task %s",
+					    problem->task_names[t]);
+		baseline[t] = worst;
+		penalty += worst - best;
+	}
+	for (size_t t = 0; t < n; t++)
+		baseline[t] += penalty;
+	return 0;
+}
+
+/* gain - f(A + j) - f(A) where @current holds min(M_t, best value in A). */
+static double gain(const struct tm_selection_problem *problem, size_t j, const double *current)
+{
+	size_t n = problem->n_tasks;
+	double sum = 0;
+
+	for (size_t t = 0; t < n; t++)
+		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < current[t])
+			sum += current[t] - problem->value[j * n + t];
+	return sum;
+}
+
+static void apply(const struct tm_selection_problem *problem, size_t j, double *current)
+{
+	size_t n = problem->n_tasks;
+
+	for (size_t t = 0; t < n; t++)
+		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < current[t])
+			current[t] = problem->value[j * n + t];
+}
+
+static double utility_of(const double *baseline, const double *current, size_t n)
+{
+	double sum = 0;
+
+	for (size_t t = 0; t < n; t++)
+		sum += baseline[t] - current[t];
+	return sum;
+}
+
+/* ---- filling the result ----------------------------------------------------------- */
+
+static int compare_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* fill_result - @out from the network list @chosen (copied and sorted). */
+static int fill_result(const struct tm_selection_problem *problem, const size_t *chosen,
+		       size_t n_chosen, const double *baseline, struct tm_selection *out,
+		       struct tm_error *err)
+{
+	size_t n = problem->n_tasks;
+
+	if (!(out->chosen = malloc((n_chosen ? n_chosen : 1) * sizeof(size_t))) ||
+	    !(out->task_value = malloc(n * sizeof(double))) ||
+	    !(out->task_network = malloc(n * sizeof(size_t))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	memcpy(out->chosen, chosen, n_chosen * sizeof(size_t));
+	qsort(out->chosen, n_chosen, sizeof(size_t), compare_size);
+	out->n_chosen = n_chosen;
+	out->cost = 0;
+	for (size_t i = 0; i < n_chosen; i++)
+		out->cost += problem->cost[out->chosen[i]];
+	best_values(problem, out->chosen, n_chosen, out->task_value, out->task_network);
+	out->objective = sum_values(out->task_value, n);
+	out->utility = 0;
+	for (size_t t = 0; t < n; t++)
+		out->utility += baseline[t] - fmin(baseline[t], out->task_value[t]);
+	return 0;
+}
+
+/* ---- greedy ----------------------------------------------------------------------- */
+
+struct greedy_state {
+	size_t *chosen;
+	size_t n_chosen;
+	double *current;
+	double utility;
+	uint64_t work;
+};
+
+/* cost_benefit_greedy - repeatedly add the affordable network of largest gain per cost. */
+static void cost_benefit_greedy(const struct tm_selection_problem *problem, double budget,
+				const double *baseline, struct greedy_state *state)
+{
+	double remaining = budget;
+
+	memcpy(state->current, baseline, problem->n_tasks * sizeof(double));
+	state->n_chosen = 0;
+	for (;;) {
+		double best_ratio = 0;
+		size_t best = SIZE_MAX;
+
+		for (size_t j = 0; j < problem->n_networks; j++) {
+			double g;
+
+			if (problem->cost[j] > remaining)
+				continue;
+			g = gain(problem, j, state->current);
+			state->work++;
+			if (g > 0 && g / problem->cost[j] > best_ratio) {
+				best_ratio = g / problem->cost[j];
+				best = j;
+			}
+		}
+		if (best == SIZE_MAX)
+			break;
+		apply(problem, best, state->current);
+		state->chosen[state->n_chosen++] = best;
+		remaining -= problem->cost[best];
+	}
+	state->utility = utility_of(baseline, state->current, problem->n_tasks);
+}
+
+/* best_single - the affordable network of largest utility on its own, or SIZE_MAX. */
+static size_t best_single(const struct tm_selection_problem *problem, double budget,
+			  const double *baseline, double *utility, uint64_t *work)
+{
+	size_t best = SIZE_MAX;
+
+	*utility = 0;
+	for (size_t j = 0; j < problem->n_networks; j++) {
+		double g;
+
+		if (problem->cost[j] > budget)
+			continue;
+		g = gain(problem, j, baseline);
+		(*work)++;
+		if (g > *utility) {
+			*utility = g;
+			best = j;
+		}
+	}
+	return best;
+}
+
+/* A network's marginal gain per unit cost, for the fractional knapsack. */
+struct gain_item {
+	double ratio, cost;
+};
+
+static int compare_ratio_descending(const void *a, const void *b)
+{
+	double x = ((const struct gain_item *)a)->ratio, y = ((const struct gain_item *)b)->ratio;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * online_bound - f(OPT) - f(A) <= the best fractional knapsack of the gains
+ * delta_j = f(A + j) - f(A) under the budget (Leskovec et al., KDD 2007).
+ */
+static int online_bound(const struct tm_selection_problem *problem, double budget,
+			const double *current, double *slack, struct tm_error *err)
+{
+	size_t m = problem->n_networks, n_items = 0;
+	struct gain_item *items = NULL;
+	double remaining = budget;
+
+	*slack = 0;
+	if (!(items = malloc((m ? m : 1) * sizeof(*items))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t j = 0; j < m; j++) {
+		double g = gain(problem, j, current);
+
+		if (g > 0 && problem->cost[j] <= budget)
+			items[n_items++] = (struct gain_item){ g / problem->cost[j],
+							       problem->cost[j] };
+	}
+	qsort(items, n_items, sizeof(*items), compare_ratio_descending);
+	for (size_t i = 0; i < n_items && remaining > 0; i++) {
+		double take = fmin(items[i].cost, remaining);
+
+		*slack += take * items[i].ratio;
+		remaining -= take;
+	}
+	free(items);
+	return 0;
+}
+
+static int solve_greedy(const struct tm_selection_problem *problem, double budget,
+			const double *baseline, struct tm_selection *out, struct tm_error *err)
+{
+	struct greedy_state state = { 0 };
+	double single_utility = 0, slack = 0, trivial = 0;
+	size_t single;
+	int rc = 0;
+
+	if (!(state.chosen = malloc((problem->n_networks ? problem->n_networks : 1) *
+				    sizeof(size_t))) ||
+	    !(state.current = malloc(problem->n_tasks * sizeof(double)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	cost_benefit_greedy(problem, budget, baseline, &state);
+	single = best_single(problem, budget, baseline, &single_utility, &state.work);
+	if (single != SIZE_MAX && single_utility > state.utility) {
+		memcpy(state.current, baseline, problem->n_tasks * sizeof(double));
+		apply(problem, single, state.current);
+		state.chosen[0] = single;
+		state.n_chosen = 1;
+	}
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		if (state.current[t] >= baseline[t]) {
+			rc = tm_error_set(err, TM_ERR_INPUT, "the greedy selection within budget "
+					  "%g leaves task %s unsolved", budget,
+					  problem->task_names[t]);
+			goto out;
+		}
+	}
+	if ((rc = fill_result(problem, state.chosen, state.n_chosen, baseline, out, err)) < 0 ||
+	    (rc = online_bound(problem, budget, state.current, &slack, err)) < 0)
+		goto out;
+	/* the trivial bound: every task at its best value anywhere */
+	for (size_t t = 0; t < problem->n_tasks; t++) {
+		double best = INFINITY;
+
+		for (size_t j = 0; j < problem->n_networks; j++)
+			if ((problem->members[j] >> t) & 1)
+				best = fmin(best, problem->value[j * problem->n_tasks + t]);
+		trivial += best;
+	}
+	out->lower_bound = fmax(out->objective - slack, trivial);
+	out->work = state.work;
+	out->method = TM_SELECTION_GREEDY;
+out:
+	free(state.chosen);
+	free(state.current);
+	return rc;
+}
+
+/* ---- exact branch and bound --------------------------------------------------------- */
+
+struct search {
+	const struct tm_selection_problem *problem;
+	double budget;
+	double *suffix_min;  /* (n_networks + 1) x n_tasks: best value of t among networks >= k */
+	double *suffix_cost; /* n_networks + 1: cheapest cost among networks >= k */
+	double *levels;      /* (depth + 1) x n_tasks: best values of the current partial choice */
+	size_t *stack;       /* the current partial choice, ascending */
+	int found;
+	double best_objective, best_cost;
+	size_t best_n, *best;
+	uint64_t nodes;
+};
+
+/* better - does the current choice (stack[0..depth)) beat the incumbent? (objective,
+ * then cost, then count, then lexicographic index list) */
+static int better(const struct search *search, size_t depth, double objective, double cost)
+{
+	if (objective != search->best_objective)
+		return objective < search->best_objective;
+	if (!search->found)
+		return 1; /* ties the greedy incumbent's objective */
+	if (cost != search->best_cost)
+		return cost < search->best_cost;
+	if (depth != search->best_n)
+		return depth < search->best_n;
+	for (size_t i = 0; i < depth; i++)
+		if (search->stack[i] != search->best[i])
+			return search->stack[i] < search->best[i];
+	return 0;
+}
+
+/* lower_bound - every task at the better of its current value and its best value among
+ * networks >= k (INFINITY when some task cannot be solved any more). */
+static double lower_bound(const struct search *search, const double *level, size_t k,
+			  double remaining)
+{
+	size_t n = search->problem->n_tasks;
+	const double *rest = search->suffix_min + k * n;
+	int closed = search->suffix_cost[k] > remaining;
+	double sum = 0;
+
+	for (size_t t = 0; t < n; t++)
+		sum += closed ? level[t] : fmin(level[t], rest[t]);
+	return sum;
+}
+
+static int improves(const struct tm_selection_problem *problem, size_t j, const double *level)
+{
+	size_t n = problem->n_tasks;
+
+	for (size_t t = 0; t < n; t++)
+		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < level[t])
+			return 1;
+	return 0;
+}
+
+static void record(struct search *search, size_t depth, double objective, double cost)
+{
+	memcpy(search->best, search->stack, depth * sizeof(size_t));
+	search->best_n = depth;
+	search->best_objective = objective;
+	search->best_cost = cost;
+	search->found = 1;
+}
+
+/*
+ * branch - extend the choice stack[0..depth) (values in levels[depth]) by networks
+ * >= k. Each subset is visited once, in ascending index order; a network that improves
+ * no task is never added (removing it would give the same objective at less cost).
+ */
+static void branch(struct search *search, size_t k, size_t depth, double cost)
+{
+	const struct tm_selection_problem *problem = search->problem;
+	size_t n = problem->n_tasks;
+	const double *level = search->levels + depth * n;
+	double objective = sum_values(level, n);
+
+	search->nodes++;
+	if (isfinite(objective) && better(search, depth, objective, cost))
+		record(search, depth, objective, cost);
+	for (size_t j = k; j < problem->n_networks; j++) {
+		double bound = lower_bound(search, level, j, search->budget - cost);
+		double *next = search->levels + (depth + 1) * n;
+
+		if (bound > search->best_objective || isinf(bound))
+			break; /* the bound only grows with j */
+		if (problem->cost[j] > search->budget - cost || !improves(problem, j, level))
+			continue;
+		memcpy(next, level, n * sizeof(double));
+		apply(problem, j, next);
+		search->stack[depth] = j;
+		branch(search, j + 1, depth + 1, cost + problem->cost[j]);
+	}
+}
+
+static int search_init(struct search *search, const struct tm_selection_problem *problem,
+		       double budget, struct tm_error *err)
+{
+	size_t n = problem->n_tasks, m = problem->n_networks;
+
+	search->problem = problem;
+	search->budget = budget;
+	search->best_objective = INFINITY;
+	if (!(search->suffix_min = malloc((m + 1) * n * sizeof(double))) ||
+	    !(search->suffix_cost = malloc((m + 1) * sizeof(double))) ||
+	    !(search->levels = malloc((m + 1) * n * sizeof(double))) ||
+	    !(search->stack = malloc((m ? m : 1) * sizeof(size_t))) ||
+	    !(search->best = malloc((m ? m : 1) * sizeof(size_t))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t t = 0; t < n; t++) {
+		search->suffix_min[m * n + t] = INFINITY;
+		search->levels[t] = INFINITY;
+	}
+	search->suffix_cost[m] = INFINITY;
+	for (size_t j = m; j-- > 0;) {
+		search->suffix_cost[j] = fmin(search->suffix_cost[j + 1], problem->cost[j]);
+		for (size_t t = 0; t < n; t++) {
+			double value = ((problem->members[j] >> t) & 1) ? problem->value[j * n + t]
+									 : INFINITY;
+
+			search->suffix_min[j * n + t] = fmin(search->suffix_min[(j + 1) * n + t],
+							     value);
+		}
+	}
+	return 0;
+}
+
+static void search_free(struct search *search)
+{
+	free(search->suffix_min);
+	free(search->suffix_cost);
+	free(search->levels);
+	free(search->stack);
+	free(search->best);
+}
+
+static int solve_exact(const struct tm_selection_problem *problem, double budget,
+		       const double *baseline, struct tm_selection *out, struct tm_error *err)
+{
+	struct search search = { 0 };
+	struct tm_selection greedy;
+	int rc;
+
+	tm_selection_init(&greedy);
+	if ((rc = search_init(&search, problem, budget, err)) < 0)
+		goto out;
+	/* a greedy incumbent makes the bound bite from the first node; ties still go to
+	 * the exact search's canonical choice because pruning is strict */
+	if (solve_greedy(problem, budget, baseline, &greedy, NULL) == 0)
+		search.best_objective = greedy.objective;
+	branch(&search, 0, 0, 0);
+	if (!search.found) {
+		rc = tm_error_set(err, TM_ERR_INPUT, "no choice of networks within budget %g "
+				  "solves every task", budget);
+		goto out;
+	}
+	if ((rc = fill_result(problem, search.best, search.best_n, baseline, out, err)) < 0)
+		goto out;
+	out->lower_bound = out->objective;
+	out->work = search.nodes;
+	out->method = TM_SELECTION_EXACT;
+out:
+	tm_selection_release(&greedy);
+	search_free(&search);
+	return rc;
+}
+
+int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
+		       enum tm_selection_method method, struct tm_selection *out,
+		       struct tm_error *err)
+{
+	double *baseline = NULL;
+	int rc;
+
+	tm_selection_release(out);
+	if (!isfinite(budget) || budget < 1)
+		return tm_error_set(err, TM_ERR_USAGE, "the budget must be at least 1, got %g",
+				    budget);
+	if (method != TM_SELECTION_AUTO && method != TM_SELECTION_EXACT &&
+	    method != TM_SELECTION_GREEDY)
+		return tm_error_set(err, TM_ERR_USAGE, "unknown selection method %d", (int)method);
+	if ((rc = tm_selection_check(problem, err)) < 0)
+		return rc;
+	if (!(baseline = malloc(problem->n_tasks * sizeof(double))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	if ((rc = utility_baseline(problem, baseline, err)) < 0)
+		goto out;
+	if (method == TM_SELECTION_AUTO)
+		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT ? TM_SELECTION_EXACT
+									 : TM_SELECTION_GREEDY;
+	rc = method == TM_SELECTION_EXACT ? solve_exact(problem, budget, baseline, out, err)
+					  : solve_greedy(problem, budget, baseline, out, err);
+	out->budget = budget;
+out:
+	if (rc < 0)
+		tm_selection_release(out);
+	free(baseline);
+	return rc;
+}
+
+/* ---- higher-order approximation (Standley et al., section 3.3.2) -------------------- */
+
+/* hoa_value - mean over u in S\{t} of the value of t in the cost-1 pair network {t, u}. */
+static int hoa_value(const struct tm_selection_problem *problem, uint32_t members, size_t t,
+		     double *value, struct tm_error *err)
+{
+	size_t n = problem->n_tasks, count = 0, pair;
+	double sum = 0;
+
+	for (size_t u = 0; u < n; u++) {
+		uint32_t mask = (UINT32_C(1) << t) | (UINT32_C(1) << u);
+
+		if (u == t || !((members >> u) & 1))
+			continue;
+		if (tm_selection_find_network(problem, mask, 1.0, &pair, NULL) < 0)
+			return tm_error_set(err, TM_ERR_INPUT, "the higher-order approximation "
+					    "needs the pair network %s+%s",
+					    problem->task_names[t < u ? t : u],
+					    problem->task_names[t < u ? u : t]);
+		sum += problem->value[pair * n + t];
+		count++;
+	}
+	*value = sum / (double)count;
+	return 0;
+}
+
+int tm_selection_hoa(const struct tm_selection_problem *problem,
+		     struct tm_selection_problem **out, struct tm_error *err)
+{
+	struct tm_selection_problem *copy = NULL;
+	size_t n = problem->n_tasks;
+	int rc;
+
+	*out = NULL;
+	if ((rc = tm_selection_check(problem, err)) < 0 ||
+	    (rc = copy_problem(problem, &copy, err)) < 0)
+		return rc;
+	for (size_t j = 0; j < problem->n_networks; j++) {
+		if (problem->cost[j] != 1.0 || popcount(problem->members[j]) < 3)
+			continue;
+		for (size_t t = 0; t < n; t++)
+			if (((problem->members[j] >> t) & 1) &&
+			    (rc = hoa_value(problem, problem->members[j], t,
+					    &copy->value[j * n + t], err)) < 0)
+				goto out;
+	}
+	*out = copy;
+	copy = NULL;
+out:
+	tm_selection_problem_free(copy);
+	return rc;
+}
+
+/* ---- TAG's candidates from an affinity matrix ------------------------------------- */
+
+static int check_affinity(const double *affinity, size_t n_rows, size_t n_columns,
+			  struct tm_error *err)
+{
+	if (n_rows != n_columns)
+		return tm_error_set(err, TM_ERR_INPUT, "the affinity matrix is %zu x %zu, not "
+				    "square", n_rows, n_columns);
+	if (n_rows == 0)
+		return tm_error_set(err, TM_ERR_INPUT, "the affinity matrix is empty");
+	if (n_rows > TM_SELECTION_MAX_AFFINITY_TASKS)
+		return tm_error_set(err, TM_ERR_USAGE, "selection from an affinity matrix "
+				    "enumerates every group and handles at most %d tasks, got %zu",
+				    TM_SELECTION_MAX_AFFINITY_TASKS, n_rows);
+	for (size_t i = 0; i < n_rows; i++)
+		for (size_t j = 0; j < n_rows; j++)
+			if (i != j && !isfinite(affinity[i * n_rows + j]))
+				return tm_error_set(err, TM_ERR_INPUT, "affinity entry (%zu, %zu) "
+						    "is %g", i, j, affinity[i * n_rows + j]);
+	return 0;
+}
+
+int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,
+			       const char *const *names, struct tm_selection_problem **out,
+			       struct tm_error *err)
+{
+	struct tm_selection_problem *problem = NULL;
+	size_t n = n_rows, n_groups;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_affinity(affinity, n_rows, n_columns, err)) < 0)
+		return rc;
+	n_groups = ((size_t)1 << n) - 1;
+	if ((rc = tm_selection_problem_create(n, n_groups, &problem, err)) < 0 ||
+	    (names && (rc = tm_selection_set_task_names(problem, names, err)) < 0))
+		goto out;
+	problem->negated = 1;
+	for (size_t g = 1; g <= n_groups; g++) {
+		double *row = problem->value + (g - 1) * n;
+		int size = popcount((uint32_t)g);
+
+		problem->members[g - 1] = (uint32_t)g;
+		for (size_t t = 0; t < n; t++) {
+			double sum = 0;
+
+			if (!((g >> t) & 1))
+				continue;
+			for (size_t j = 0; j < n; j++)
+				if (j != t && ((g >> j) & 1))
+					sum += affinity[j * n + t];
+			row[t] = size == 1 ? 0.0 : -sum / (double)(size - 1);
+		}
+	}
+	*out = problem;
+	problem = NULL;
+out:
+	tm_selection_problem_free(problem);
+	return rc;
+}

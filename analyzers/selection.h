@@ -1,0 +1,199 @@
+/*
+ * selection.h - the whole API of budgeted group selection (`taskmap
+ * select`): given candidate networks (groups of tasks), each with a cost and
+ * a per-task value (lower is better), choose networks of total cost at most a
+ * budget B, possibly overlapping, that solve every task and minimise the sum
+ * over tasks of each task's best value among the chosen networks solving it
+ * (Standley et al., ICML 2020, section 3.3). TAG's objective (Fifty et al.,
+ * NeurIPS 2021) is the same problem with value = -(mean in-group affinity).
+ *
+ * Solvers: exact branch and bound, and a cost-benefit greedy with a proven
+ * and an a-posteriori quality bound. Candidates come from Standley et al.'s
+ * loss files (tm_selection_losses_read), from the higher-order approximation
+ * of those files (tm_selection_hoa), or from an affinity matrix
+ * (tm_selection_from_affinity). Formulas: docs/methods.md, "Group selection".
+ *
+ * Tasks are numbered 0..n_tasks-1 (n_tasks <= TM_SELECTION_MAX_TASKS) and a
+ * network's tasks are a bit mask. Nothing here prints, exits or keeps global
+ * state; functions return 0 or a negative enum tm_err and fill the optional
+ * struct tm_error given last.
+ */
+#ifndef TM_ANALYZERS_SELECTION_H
+#define TM_ANALYZERS_SELECTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define TM_SELECTION_MAX_TASKS 20     /* masks fit in 32 bits, 2^n lines fit in memory */
+#define TM_SELECTION_MAX_AFFINITY_TASKS 16 /* all 2^n - 1 groups are enumerated */
+
+/* Candidate networks; every array and string owned, free with tm_selection_problem_free(). */
+struct tm_selection_problem {
+	size_t n_tasks;
+	size_t n_networks;
+	char **task_names;  /* n_tasks names */
+	uint32_t *members;  /* n_networks masks: bit t set when the network solves task t */
+	double *cost;       /* n_networks costs, finite and > 0 */
+	double *value;      /* n_networks x n_tasks, row-major; lower is better; NaN where
+			       the network does not solve the task */
+	int negated;        /* 1: value = -(affinity), the objective to report is -objective */
+};
+
+/*
+ * tm_selection_problem_create - a problem of @n_networks networks over
+ * @n_tasks tasks with every value NaN, members 0, costs 1 and task names
+ * "t0", "t1", ... for the caller to fill. TM_ERR_USAGE when n_tasks is 0 or
+ * above TM_SELECTION_MAX_TASKS, TM_ERR_NOMEM. *@out is new.
+ */
+int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
+				struct tm_selection_problem **out, struct tm_error *err);
+
+/* tm_selection_problem_free - accepts NULL. */
+void tm_selection_problem_free(struct tm_selection_problem *problem);
+
+/*
+ * tm_selection_check - validate @problem: task count in range, every member
+ * bit below n_tasks, no empty network, costs finite and > 0, values finite
+ * exactly on members. Returns 0 or TM_ERR_INPUT naming the first bad network
+ * ("network 3 (sd): value of task d is NaN"). Does no other work.
+ */
+int tm_selection_check(const struct tm_selection_problem *problem, struct tm_error *err);
+
+/*
+ * tm_selection_set_task_names - replace the task names by copies of
+ * @names[0..n_tasks-1]. TM_ERR_USAGE for an empty or duplicate name.
+ */
+int tm_selection_set_task_names(struct tm_selection_problem *problem,
+				const char *const *names, struct tm_error *err);
+
+/*
+ * tm_selection_network_label - the tasks of network @network as text in
+ * @buffer of @size bytes: the names run together when each is one character
+ * ("sdn"), else joined by '+'; a network of cost other than 1 gets "/C"
+ * appended (a half-size single: "s/0.5"). Truncated to fit; returns @buffer.
+ */
+const char *tm_selection_network_label(const struct tm_selection_problem *problem,
+				       size_t network, char *buffer, size_t size);
+
+/*
+ * tm_selection_find_network - the index of the first network solving exactly
+ * the tasks @members at cost @cost, in *@network. TM_ERR_NOT_FOUND when none.
+ */
+int tm_selection_find_network(const struct tm_selection_problem *problem, uint32_t members,
+			      double cost, size_t *network, struct tm_error *err);
+
+/* ---- solving ---------------------------------------------------------------- */
+
+enum tm_selection_method {
+	TM_SELECTION_AUTO,   /* exact up to TM_SELECTION_EXACT_LIMIT networks, else greedy */
+	TM_SELECTION_EXACT,  /* branch and bound: a proven optimum */
+	TM_SELECTION_GREEDY, /* cost-benefit greedy + best single network */
+};
+
+#define TM_SELECTION_EXACT_LIMIT 4096 /* AUTO's largest network count for exact search */
+
+/* A chosen set of networks for one budget; init with tm_selection_init, free with _release. */
+struct tm_selection {
+	double budget;
+	enum tm_selection_method method; /* the solver actually used (EXACT or GREEDY) */
+	size_t n_chosen;
+	size_t *chosen;       /* n_chosen network indices, ascending */
+	double cost;          /* total cost of the chosen networks */
+	double objective;     /* sum over tasks of task_value */
+	double *task_value;   /* n_tasks: each task's best value among the chosen */
+	size_t *task_network; /* n_tasks: the chosen network giving it (lowest index on ties) */
+	double lower_bound;   /* proven lower bound on the optimal objective: = objective
+				 for EXACT, the a-posteriori bound for GREEDY */
+	double utility;       /* the submodular utility f of the chosen set (docs/methods.md) */
+	uint64_t work;        /* branch-and-bound nodes or greedy gain evaluations */
+};
+
+/* tm_selection_init - an empty selection (safe to release). */
+void tm_selection_init(struct tm_selection *selection);
+
+/* tm_selection_release - free the arrays of @selection; accepts NULL. */
+void tm_selection_release(struct tm_selection *selection);
+
+/*
+ * tm_selection_solve - choose networks of @problem of total cost <= @budget
+ * covering every task, minimising the summed best value, with @method.
+ * EXACT returns the optimum; among optimal choices the one of least cost,
+ * then fewest networks, then lexicographically least index list. GREEDY
+ * satisfies utility >= (1 - 1/e)/2 of the best utility within the budget
+ * (and 1 - 1/e when all costs are equal); see docs/methods.md.
+ * Returns TM_ERR_USAGE for a budget below 1 or not finite or an unknown
+ * method, TM_ERR_INPUT when @problem fails tm_selection_check or when no
+ * selection within the budget covers every task (for GREEDY: when the greedy
+ * one does not). @out is filled (released first); on failure it is left empty.
+ */
+int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
+		       enum tm_selection_method method, struct tm_selection *out,
+		       struct tm_error *err);
+
+/*
+ * tm_selection_score - the objective of networks @chosen[0..n_chosen-1] of
+ * @problem in *@objective, and per-task best values in @task_value (n_tasks,
+ * may be NULL). TM_ERR_INPUT when they leave a task unsolved, TM_ERR_USAGE
+ * for an index out of range.
+ */
+int tm_selection_score(const struct tm_selection_problem *problem, const size_t *chosen,
+		       size_t n_chosen, double *objective, double *task_value,
+		       struct tm_error *err);
+
+/*
+ * tm_selection_translate - for each network @chosen[i] of @from, the index
+ * of the network of @to with the same tasks and cost, in @mapped[i] (used to
+ * score choices made on validation losses with test losses). TM_ERR_INPUT
+ * when the task counts differ or a network has no counterpart.
+ */
+int tm_selection_translate(const struct tm_selection_problem *from,
+			   const struct tm_selection_problem *to, const size_t *chosen,
+			   size_t n_chosen, size_t *mapped, struct tm_error *err);
+
+/* ---- candidates --------------------------------------------------------------- */
+
+/*
+ * tm_selection_losses_parse - read Standley et al.'s per-network losses from
+ * @text (@length bytes; @name is used in messages): tab-separated, one line
+ * per network, an empty field where the network does not solve the task.
+ * Line 1 holds n half-size single-task networks (cost 0.5 each, networks
+ * 0..n-1); the next 2^n - 1 lines hold one full-size network (cost 1) per
+ * non-empty subset of the tasks, each subset exactly once, in any order
+ * (networks n, n+1, ... in line order). Losses must be finite and >= 0.
+ * Task names default to s,d,n,k,e for 5 columns (the Taskonomy order of the
+ * shared data) and t0, t1, ... otherwise. TM_ERR_INPUT with
+ * "NAME:LINE: what is wrong" for any deviation. *@out is new.
+ */
+int tm_selection_losses_parse(const char *text, size_t length, const char *name,
+			      struct tm_selection_problem **out, struct tm_error *err);
+
+/* tm_selection_losses_read - tm_selection_losses_parse on file @path (TM_ERR_IO if unreadable). */
+int tm_selection_losses_read(const char *path, struct tm_selection_problem **out,
+			     struct tm_error *err);
+
+/*
+ * tm_selection_hoa - Standley et al.'s higher-order approximation from
+ * pairs: a copy of @problem in which every cost-1 network S with three or
+ * more tasks has, for t in S, value mean over u in S\{t} of the value of
+ * task t in the cost-1 network {t, u}; other networks keep their values.
+ * TM_ERR_INPUT when a needed pair network is missing. *@out is new.
+ */
+int tm_selection_hoa(const struct tm_selection_problem *problem,
+		     struct tm_selection_problem **out, struct tm_error *err);
+
+/*
+ * tm_selection_from_affinity - TAG's selection problem from the
+ * @n_rows x @n_columns row-major matrix @affinity, where affinity[i][j] is
+ * Z(i -> j), the effect of task i on task j (the diagonal is ignored): one
+ * cost-1 candidate per non-empty group G of tasks, with value of t in G =
+ * -(mean over j in G\{t} of Z(j -> t)), and 0 for a group of one. @names may
+ * be NULL. TM_ERR_INPUT for a non-square matrix or a non-finite off-diagonal
+ * entry, TM_ERR_USAGE for more than TM_SELECTION_MAX_AFFINITY_TASKS tasks.
+ */
+int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,
+			       const char *const *names, struct tm_selection_problem **out,
+			       struct tm_error *err);
+
+#endif

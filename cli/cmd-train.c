@@ -1,0 +1,383 @@
+/*
+ * cmd-train.c - `taskmap train DATA` and `taskmap train --resume RUN`: read
+ * the data, split it, and train the lightweight multi-task model while its
+ * training dynamics are recorded into the database (trainer/trainer.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dataset.h"
+#include "trainer.h"
+
+const char cmd_train_usage[] =
+	"Usage: taskmap train DATA [OPTIONS]\n"
+	"       taskmap train --resume RUN\n"
+	"\n"
+	"Train one multi-task MLP (a shared ReLU trunk, one sigmoid head per task)\n"
+	"for a few epochs and record, every epoch, the probability of the gold label\n"
+	"of every (task, training sample) pair: the data maps the analysis reads.\n"
+	"Each epoch commits atomically; a stopped run continues with --resume.\n"
+	"Prints the run's name on stdout.\n"
+	"\n"
+	"Data:\n"
+	"  DATA                 ARFF, LIBSVM, CSV or TSV (.gz/.xz/.bz2 too)\n"
+	"  --xml LABELS.xml     Mulan label file naming the label attributes\n"
+	"  --test FILE          a separate test file (default: none, see --test-fraction)\n"
+	"  --test-fraction F    without --test: fraction held out for test (default 0.2)\n"
+	"  --valid F            fraction of the training rows for validation (default 0.1)\n"
+	"  --min-labelled N     tasks with fewer labelled training samples are trained\n"
+	"                       but marked excluded from analysis (default 10)\n"
+	"  --drop NAME          drop a column (repeatable), e.g. an ID\n"
+	"  --labels A,B,...     CSV: the label columns\n"
+	"  --label-prefix P     CSV: label columns are those starting with P\n"
+	"\n"
+	"Model and training:\n"
+	"  --run NAME           name of the run (default run-<id>)\n"
+	"  --epochs N           epochs (default 10)\n"
+	"  --hidden W[,W...]    trunk widths; 0 = a linear model per task (default 64)\n"
+	"  --batch N            batch size (default 128)\n"
+	"  --lr X               learning rate (default 0.001)\n"
+	"  --optimizer NAME     adam or sgd (default adam)\n"
+	"  --momentum X         SGD momentum (default 0.9)\n"
+	"  --weight-decay X     L2 penalty added to the gradient (default 0)\n"
+	"  --weighting NAME     equal, uncertainty, dwa, dtb or file:PATH (default equal);\n"
+	"                       PATH has one 'weight' or 'task weight' per line\n"
+	"  --balance            weight positives by n_neg/n_pos per task (default off)\n"
+	"  --seed S             random seed (default 1)\n"
+	"  --threads N          BLAS threads; results are identical for equal N (default 1)\n"
+	"\n"
+	"Recording:\n"
+	"  --record MODE        train-pass (from each sample's training batch) or\n"
+	"                       eval-pass (a clean pass after each epoch) (default train-pass)\n"
+	"  --keep MODE          all (16-bit value per task, sample and epoch) or summary\n"
+	"                       (running mean/variance/correctness only) (default all)\n"
+	"\n"
+	"  --resume RUN         continue an interrupted run from its last committed epoch\n"
+	"  --db PATH            results database (default ./taskmap.db)\n"
+	"  -q, --quiet          no progress on stderr\n";
+
+enum {
+	OPT_XML = 1, OPT_TEST, OPT_TEST_FRACTION, OPT_VALID, OPT_MIN_LABELLED, OPT_DROP,
+	OPT_LABELS, OPT_LABEL_PREFIX, OPT_RUN, OPT_EPOCHS, OPT_HIDDEN, OPT_BATCH, OPT_LR,
+	OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WEIGHT_DECAY, OPT_WEIGHTING, OPT_BALANCE, OPT_SEED,
+	OPT_THREADS, OPT_RECORD, OPT_KEEP, OPT_RESUME, OPT_FORMAT,
+};
+
+#define MAX_DROP 64
+
+struct train_options {
+	struct tm_trainer_config config;
+	const char *drop[MAX_DROP];
+	const char *resume;
+};
+
+static int parse_choice(const struct cli_context *context, const char *option,
+			const char *text, const char *const *names, int *out)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(text, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return cli_usage_error(context, "%s does not accept '%s'", option, text);
+}
+
+static int parse_weighting(const struct cli_context *context, const char *text,
+			   struct tm_trainer_config *config)
+{
+	static const char *const names[] = { "equal", "uncertainty", "dwa", "dtb", NULL };
+	int kind = 0;
+
+	if (strncmp(text, "file:", 5) == 0 && text[5]) {
+		config->weighting = TM_WEIGHTING_FILE;
+		config->weights_path = text + 5;
+		return 0;
+	}
+	if (parse_choice(context, "--weighting", text, names, &kind) != 0)
+		return EXIT_USAGE;
+	config->weighting = (enum tm_weighting_kind)kind;
+	return 0;
+}
+
+static int parse_size(const struct cli_context *context, const char *option, const char *text,
+		      long min, long max, size_t *out)
+{
+	long value;
+
+	if (cli_parse_long(context, option, text, min, max, &value) != 0)
+		return EXIT_USAGE;
+	*out = (size_t)value;
+	return 0;
+}
+
+/* parse_option - one option of the command; 0 when fine, else an exit code. */
+static int parse_option(int option, const char *arg, struct train_options *o,
+			struct cli_context *context)
+{
+	static const char *const optimizers[] = { "adam", "sgd", NULL };
+	static const char *const records[] = { "train-pass", "eval-pass", "none", NULL };
+	static const char *const keeps[] = { "all", "summary", NULL };
+	struct tm_trainer_config *c = &o->config;
+	struct tm_trainer_source *s = &c->source;
+	struct tm_error err = { 0 };
+	long number;
+	int choice = 0, rc = 0;
+
+	switch (option) {
+	case OPT_XML: s->xml_path = arg; break;
+	case OPT_TEST: s->test_path = arg; break;
+	case OPT_FORMAT: s->format = arg; break;
+	case OPT_TEST_FRACTION:
+		return cli_parse_double(context, "--test-fraction", arg, 0, 0.95, &s->test_fraction);
+	case OPT_VALID: return cli_parse_double(context, "--valid", arg, 0, 0.95, &s->valid_fraction);
+	case OPT_MIN_LABELLED:
+		return parse_size(context, "--min-labelled", arg, 0, 1L << 40, &s->min_labelled);
+	case OPT_DROP:
+		if (s->n_drop == MAX_DROP)
+			return cli_usage_error(context, "at most %d --drop options", MAX_DROP);
+		o->drop[s->n_drop++] = arg;
+		break;
+	case OPT_LABELS: s->labels = arg; break;
+	case OPT_LABEL_PREFIX: s->label_prefix = arg; break;
+	case OPT_RUN: c->run_name = arg; break;
+	case OPT_EPOCHS: return parse_size(context, "--epochs", arg, 1, 100000, &c->n_epochs);
+	case OPT_HIDDEN:
+		if (tm_trainer_parse_hidden(c, arg, &err) < 0)
+			return cli_usage_error(context, "%s", err.message);
+		break;
+	case OPT_BATCH: return parse_size(context, "--batch", arg, 1, 1L << 20, &c->batch_size);
+	case OPT_LR: return cli_parse_double(context, "--lr", arg, 1e-12, 1e3, &c->learning_rate);
+	case OPT_OPTIMIZER:
+		if ((rc = parse_choice(context, "--optimizer", arg, optimizers, &choice)) == 0)
+			c->optimizer = (enum tm_optimizer_kind)choice;
+		return rc;
+	case OPT_MOMENTUM: return cli_parse_double(context, "--momentum", arg, 0, 0.999999, &c->momentum);
+	case OPT_WEIGHT_DECAY:
+		return cli_parse_double(context, "--weight-decay", arg, 0, 1e3, &c->weight_decay);
+	case OPT_WEIGHTING: return parse_weighting(context, arg, c);
+	case OPT_BALANCE: c->balance = 1; break;
+	case OPT_SEED: return cli_parse_u64(context, "--seed", arg, &c->seed);
+	case OPT_THREADS:
+		if ((rc = cli_parse_long(context, "--threads", arg, 1, 256, &number)) == 0)
+			c->threads = (int)number;
+		return rc;
+	case OPT_RECORD:
+		if ((rc = parse_choice(context, "--record", arg, records, &choice)) == 0)
+			c->record = (enum tm_record_mode)choice;
+		return rc;
+	case OPT_KEEP:
+		if ((rc = parse_choice(context, "--keep", arg, keeps, &choice)) == 0)
+			c->keep = (enum tm_keep_mode)choice;
+		return rc;
+	case OPT_RESUME: o->resume = arg; break;
+	default: return cli_usage_error(context, "unknown option");
+	}
+	return 0;
+}
+
+static int parse_arguments(int argc, char **argv, struct train_options *o,
+			   struct cli_context *context)
+{
+	static const struct option options[] = {
+		{ "xml", required_argument, NULL, OPT_XML },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "test-fraction", required_argument, NULL, OPT_TEST_FRACTION },
+		{ "valid", required_argument, NULL, OPT_VALID },
+		{ "min-labelled", required_argument, NULL, OPT_MIN_LABELLED },
+		{ "drop", required_argument, NULL, OPT_DROP },
+		{ "labels", required_argument, NULL, OPT_LABELS },
+		{ "label-prefix", required_argument, NULL, OPT_LABEL_PREFIX },
+		{ "run", required_argument, NULL, OPT_RUN },
+		{ "epochs", required_argument, NULL, OPT_EPOCHS },
+		{ "hidden", required_argument, NULL, OPT_HIDDEN },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "lr", required_argument, NULL, OPT_LR },
+		{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
+		{ "momentum", required_argument, NULL, OPT_MOMENTUM },
+		{ "weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY },
+		{ "weighting", required_argument, NULL, OPT_WEIGHTING },
+		{ "balance", no_argument, NULL, OPT_BALANCE },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		CLI_COMMON_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int option, code = -1, rc;
+
+	while ((option = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
+		if (cli_common_option(option, context, &code))
+			continue;
+		if (option == '?')
+			return EXIT_USAGE; /* getopt has said what is wrong */
+		if ((rc = parse_option(option, optarg, o, context)) != 0)
+			return rc;
+	}
+	if (code >= 0)
+		return code;
+	o->config.source.drop = o->drop;
+	if (o->resume && optind < argc)
+		return cli_usage_error(context, "--resume takes no DATA (the run knows its data)");
+	if (!o->resume && optind + 1 != argc)
+		return cli_usage_error(context, optind < argc ? "unexpected argument '%s'"
+				       : "missing DATA%s", optind < argc ? argv[optind + 1] : "");
+	if (!o->resume)
+		o->config.source.data_path = argv[optind];
+	return -1;
+}
+
+/* read_data - DATA (plus --test appended after it) as the run's source says. */
+static int read_data(const struct tm_trainer_source *s, struct tm_dataset **out,
+		     size_t *n_train_file, struct tm_error *err)
+{
+	struct tm_read_options options = { .format = s->format, .xml_path = s->xml_path,
+					   .drop = s->drop, .n_drop = s->n_drop,
+					   .labels = s->labels, .label_prefix = s->label_prefix };
+	struct tm_dataset *test = NULL;
+	int rc;
+
+	if ((rc = tm_dataset_read(out, s->data_path, &options, err)) < 0)
+		return rc;
+	*n_train_file = (*out)->n_samples;
+	if (!s->test_path)
+		return 0;
+	if ((rc = tm_dataset_read(&test, s->test_path, &options, err)) == 0)
+		rc = tm_dataset_append(*out, test, err);
+	tm_dataset_destroy(test);
+	return rc;
+}
+
+static int make_split(const struct tm_trainer_config *c, const struct tm_dataset *d,
+		      size_t n_train_file, struct tm_split *split, struct tm_error *err)
+{
+	if (c->source.test_path)
+		return tm_split_fixed_test(split, d->n_samples, n_train_file,
+					   c->source.valid_fraction, c->seed, err);
+	return tm_split_random(split, d->n_samples, c->source.valid_fraction,
+			       c->source.test_fraction, c->seed, err);
+}
+
+static int interrupted_exit(const struct cli_context *context, int64_t run_id)
+{
+	(void)context;
+	fprintf(stderr, "taskmap: train: interrupted; the committed epochs are kept."
+		" Continue with 'taskmap train --resume %lld'\n", (long long)run_id);
+	return EXIT_RUNTIME;
+}
+
+static int train_new(struct train_options *o, struct cli_context *context)
+{
+	struct tm_error err = { 0 };
+	struct tm_store *store = NULL;
+	struct tm_dataset *dataset = NULL;
+	struct tm_split split = { 0 };
+	struct tm_progress progress;
+	size_t n_train_file = 0;
+	int64_t run_id = 0;
+	const char *problem;
+	int code = EXIT_OK, rc;
+
+	if ((rc = read_data(&o->config.source, &dataset, &n_train_file, &err)) < 0 ||
+	    (rc = make_split(&o->config, dataset, n_train_file, &split, &err)) < 0) {
+		code = cli_fail(&err);
+		goto out;
+	}
+	if ((problem = tm_trainer_check_config(&o->config, split.n_train))) {
+		code = cli_usage_error(context, "%s (%zu training samples)", problem, split.n_train);
+		goto out;
+	}
+	tm_dataset_impute(dataset, split.train, split.n_train);
+	for (size_t i = 0; i < dataset->n_notes; i++)
+		cli_note(context, "%s", dataset->notes[i]);
+	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
+		goto out;
+	cli_progress_init(&progress, context);
+	rc = tm_train_run(store, dataset, &split, &o->config, &progress, &run_id, &err);
+	if (rc == TM_ERR_INTERRUPTED)
+		code = interrupted_exit(context, run_id);
+	else if (rc < 0)
+		code = cli_fail(&err);
+	else if (o->config.run_name)
+		printf("%s\n", o->config.run_name);
+	else
+		printf("run-%lld\n", (long long)run_id);
+out:
+	tm_store_close(store);
+	tm_split_release(&split);
+	tm_dataset_destroy(dataset);
+	return code;
+}
+
+/* impute_like_the_run - missing features get the means of the run's own training rows. */
+static int impute_like_the_run(struct tm_store *store, int64_t run_id, struct tm_dataset *dataset,
+			       struct tm_error *err)
+{
+	int64_t *index = NULL;
+	size_t n = 0, *rows = NULL;
+	int rc;
+
+	if ((rc = tm_store_read_samples(store, run_id, "train", &index, &n, err)) < 0)
+		return rc;
+	if (!(rows = malloc((n ? n : 1) * sizeof(size_t)))) {
+		free(index);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		rows[i] = index[i] >= 0 && (uint64_t)index[i] < dataset->n_samples ? (size_t)index[i] : 0;
+	tm_dataset_impute(dataset, rows, n);
+	free(rows);
+	free(index);
+	return 0;
+}
+
+static int train_resume(struct train_options *o, struct cli_context *context)
+{
+	struct tm_error err = { 0 };
+	struct tm_store *store = NULL;
+	struct tm_dataset *dataset = NULL;
+	struct tm_trainer_loaded loaded;
+	struct tm_progress progress;
+	size_t n_train_file;
+	int code, rc;
+
+	memset(&loaded, 0, sizeof(loaded));
+	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
+		return code;
+	if ((rc = tm_trainer_load(store, o->resume, &loaded, &err)) < 0 ||
+	    (rc = read_data(&loaded.config.source, &dataset, &n_train_file, &err)) < 0 ||
+	    (rc = impute_like_the_run(store, loaded.run_id, dataset, &err)) < 0) {
+		code = cli_fail(&err);
+		goto out;
+	}
+	cli_progress_init(&progress, context);
+	rc = tm_train_resume(store, dataset, &loaded, &progress, &err);
+	if (rc == TM_ERR_INTERRUPTED)
+		code = interrupted_exit(context, loaded.run_id);
+	else if (rc < 0)
+		code = cli_fail(&err);
+	else
+		printf("%s\n", loaded.config.run_name ? loaded.config.run_name : o->resume);
+out:
+	tm_trainer_loaded_release(&loaded);
+	tm_dataset_destroy(dataset);
+	tm_store_close(store);
+	return code;
+}
+
+int cmd_train(int argc, char **argv, struct cli_context *context)
+{
+	struct train_options o;
+	int code;
+
+	memset(&o, 0, sizeof(o));
+	tm_trainer_config_defaults(&o.config);
+	if ((code = parse_arguments(argc, argv, &o, context)) >= 0)
+		return code;
+	return o.resume ? train_resume(&o, context) : train_new(&o, context);
+}

@@ -1,0 +1,552 @@
+/*
+ * test-selection.c - budgeted group selection (analyzers/selection.h): exact
+ * branch and bound against brute force on random instances (losses and TAG
+ * affinities), the greedy's guarantees, input validation, the strict loss-file
+ * parser, the higher-order approximation, and `taskmap select` end to end.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "selection.h"
+#include "test-helpers.h"
+
+Suite *selection_suite(void);
+
+/* ---- brute force, written independently of the library ------------------------- */
+
+/* The canonical optimum: least objective, then cost, then count, then lexicographic. */
+struct brute {
+	int found;
+	double objective, cost;
+	size_t n, chosen[32];
+	double best_utility; /* max of the documented utility f over all sets within budget */
+};
+
+static double set_objective(const struct tm_selection_problem *p, const size_t *chosen,
+			    size_t k, int *covers)
+{
+	double sum = 0;
+
+	*covers = 1;
+	for (size_t t = 0; t < p->n_tasks; t++) {
+		double best = INFINITY;
+
+		for (size_t i = 0; i < k; i++)
+			if ((p->members[chosen[i]] >> t) & 1)
+				best = fmin(best, p->value[chosen[i] * p->n_tasks + t]);
+		if (isinf(best))
+			*covers = 0;
+		sum += best;
+	}
+	return sum;
+}
+
+/* utility - f(A) with M_t = worst_t + sum_u (worst_u - best_u) + 1 (docs/methods.md). */
+static double utility(const struct tm_selection_problem *p, const size_t *chosen, size_t k)
+{
+	double penalty = 1, sum = 0, worst[32], current;
+
+	for (size_t t = 0; t < p->n_tasks; t++) {
+		double hi = -INFINITY, lo = INFINITY;
+
+		for (size_t j = 0; j < p->n_networks; j++)
+			if ((p->members[j] >> t) & 1) {
+				hi = fmax(hi, p->value[j * p->n_tasks + t]);
+				lo = fmin(lo, p->value[j * p->n_tasks + t]);
+			}
+		worst[t] = hi;
+		penalty += hi - lo;
+	}
+	for (size_t t = 0; t < p->n_tasks; t++) {
+		current = worst[t] + penalty;
+		for (size_t i = 0; i < k; i++)
+			if ((p->members[chosen[i]] >> t) & 1)
+				current = fmin(current, p->value[chosen[i] * p->n_tasks + t]);
+		sum += worst[t] + penalty - current;
+	}
+	return sum;
+}
+
+static int lex_less(const size_t *a, size_t na, const size_t *b, size_t nb)
+{
+	if (na != nb)
+		return na < nb;
+	for (size_t i = 0; i < na; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return 0;
+}
+
+static void brute_force(const struct tm_selection_problem *p, double budget, struct brute *out)
+{
+	size_t m = p->n_networks, chosen[32], k;
+
+	ck_assert_uint_le(m, 20);
+	memset(out, 0, sizeof(*out));
+	for (uint32_t set = 0; set < (UINT32_C(1) << m); set++) {
+		double cost = 0, objective;
+		int covers;
+
+		k = 0;
+		for (size_t j = 0; j < m; j++)
+			if ((set >> j) & 1) {
+				chosen[k++] = j;
+				cost += p->cost[j];
+			}
+		if (cost > budget)
+			continue;
+		out->best_utility = fmax(out->best_utility, utility(p, chosen, k));
+		objective = set_objective(p, chosen, k, &covers);
+		if (!covers)
+			continue;
+		if (!out->found || objective < out->objective ||
+		    (objective == out->objective &&
+		     (cost < out->cost ||
+		      (cost == out->cost && lex_less(chosen, k, out->chosen, out->n))))) {
+			out->found = 1;
+			out->objective = objective;
+			out->cost = cost;
+			out->n = k;
+			memcpy(out->chosen, chosen, k * sizeof(size_t));
+		}
+	}
+}
+
+/* random_problem - n tasks, m networks of random tasks and costs 0.5/1/1.5, the last one
+ * solving every task at cost 1 (so every budget >= 1 is feasible). */
+static struct tm_selection_problem *random_problem(gsl_rng *rng, size_t n, size_t m,
+						   int unit_costs)
+{
+	struct tm_selection_problem *p = NULL;
+	uint32_t all = (UINT32_C(1) << n) - 1;
+
+	ck_assert_int_eq(tm_selection_problem_create(n, m, &p, NULL), 0);
+	for (size_t j = 0; j < m; j++) {
+		p->members[j] = j + 1 == m ? all : 1 + (uint32_t)gsl_rng_uniform_int(rng, all);
+		p->cost[j] = unit_costs ? 1.0 : 0.5 * (double)(1 + gsl_rng_uniform_int(rng, 3));
+		if (j + 1 == m)
+			p->cost[j] = 1.0;
+		for (size_t t = 0; t < n; t++)
+			if ((p->members[j] >> t) & 1)
+				/* quantised, so ties happen and the tie-break is exercised */
+				p->value[j * n + t] = (double)gsl_rng_uniform_int(rng, 20) / 8.0;
+	}
+	return p;
+}
+
+static void check_against_brute_force(struct tm_selection_problem *p, double budget,
+				      int unit_costs)
+{
+	struct tm_selection exact, greedy;
+	struct brute brute;
+	const double ratio = unit_costs ? 1 - exp(-1) : 0.5 * (1 - exp(-1));
+
+	tm_selection_init(&exact);
+	tm_selection_init(&greedy);
+	brute_force(p, budget, &brute);
+	ck_assert(brute.found);
+	ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_EXACT, &exact, NULL), 0);
+	ck_assert_double_eq(exact.objective, brute.objective);
+	ck_assert_double_eq(exact.cost, brute.cost);
+	ck_assert_uint_eq(exact.n_chosen, brute.n);
+	for (size_t i = 0; i < brute.n; i++)
+		ck_assert_uint_eq(exact.chosen[i], brute.chosen[i]);
+	ck_assert_double_eq(exact.lower_bound, exact.objective);
+	ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_GREEDY, &greedy, NULL), 0);
+	ck_assert_double_le(greedy.cost, budget);
+	ck_assert_double_ge(greedy.objective, brute.objective);
+	ck_assert_double_le(greedy.lower_bound, brute.objective + 1e-12);
+	ck_assert_double_eq_tol(greedy.utility, utility(p, greedy.chosen, greedy.n_chosen), 1e-9);
+	ck_assert_double_ge(greedy.utility, ratio * brute.best_utility - 1e-9);
+	tm_selection_release(&exact);
+	tm_selection_release(&greedy);
+}
+
+START_TEST(exact_equals_brute_force_on_random_instances)
+{
+	gsl_rng *rng = tm_rng_create(1000 + (uint64_t)_i);
+	static const double budgets[] = { 1, 1.5, 2, 2.5, 3, 4 };
+
+	for (int trial = 0; trial < 20; trial++) {
+		size_t n = 1 + gsl_rng_uniform_int(rng, 6), m = 2 + gsl_rng_uniform_int(rng, 11);
+		int unit = _i % 2;
+		struct tm_selection_problem *p = random_problem(rng, n, m, unit);
+
+		check_against_brute_force(p, budgets[gsl_rng_uniform_int(rng, 6)], unit);
+		tm_selection_problem_free(p);
+	}
+	gsl_rng_free(rng);
+}
+END_TEST
+
+/* ---- TAG's objective ------------------------------------------------------------- */
+
+/* tag_brute - the best TAG total over at most @groups groups covering all tasks. */
+static double tag_brute(const double *z, size_t n, size_t groups)
+{
+	size_t n_groups = ((size_t)1 << n) - 1, pick[4];
+	double best = -INFINITY;
+
+	ck_assert_uint_le(groups, 3);
+	/* every multiset of up to @groups group masks, as non-decreasing indices */
+	for (size_t k = 1; k <= groups; k++) {
+		for (size_t i = 0; i < k; i++)
+			pick[i] = 1;
+		for (;;) {
+			double total = 0;
+			uint32_t covered = 0;
+
+			for (size_t i = 0; i < k; i++)
+				covered |= (uint32_t)pick[i];
+			if (covered == n_groups) {
+				for (size_t t = 0; t < n; t++) {
+					double task_best = -INFINITY;
+
+					for (size_t i = 0; i < k; i++) {
+						size_t g = pick[i], size = 0;
+						double sum = 0;
+
+						if (!((g >> t) & 1))
+							continue;
+						for (size_t j = 0; j < n; j++)
+							if (j != t && ((g >> j) & 1)) {
+								sum += z[j * n + t];
+								size++;
+							}
+						task_best = fmax(task_best, size ? sum / (double)size : 0);
+					}
+					total += task_best;
+				}
+				best = fmax(best, total);
+			}
+			size_t i = k;
+			while (i > 0 && pick[i - 1] == n_groups)
+				i--;
+			if (i == 0)
+				break;
+			pick[i - 1]++;
+			for (size_t r = i; r < k; r++)
+				pick[r] = pick[i - 1];
+		}
+	}
+	return best;
+}
+
+START_TEST(tag_selection_equals_brute_force)
+{
+	gsl_rng *rng = tm_rng_create(77 + (uint64_t)_i);
+
+	for (int trial = 0; trial < 10; trial++) {
+		size_t n = 2 + gsl_rng_uniform_int(rng, 4), groups = 1 + gsl_rng_uniform_int(rng, 3);
+		double z[25];
+		struct tm_selection_problem *p = NULL;
+		struct tm_selection exact, greedy;
+
+		tm_selection_init(&exact);
+		tm_selection_init(&greedy);
+		for (size_t i = 0; i < n * n; i++)
+			z[i] = gsl_rng_uniform(rng) * 2 - 0.7;
+		ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, &p, NULL), 0);
+		ck_assert_uint_eq(p->n_networks, ((size_t)1 << n) - 1);
+		ck_assert_int_eq(tm_selection_solve(p, (double)groups + 0.5, TM_SELECTION_EXACT,
+						    &exact, NULL), 0);
+		ck_assert_double_eq_tol(-exact.objective, tag_brute(z, n, groups), 1e-12);
+		ck_assert_double_le(exact.cost, (double)groups);
+		ck_assert_int_eq(tm_selection_solve(p, (double)groups, TM_SELECTION_GREEDY, &greedy,
+						    NULL), 0);
+		ck_assert_double_ge(greedy.objective, exact.objective - 1e-12);
+		tm_selection_release(&exact);
+		tm_selection_release(&greedy);
+		tm_selection_problem_free(p);
+	}
+	gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(tag_values_follow_the_documented_formula)
+{
+	/* z[i][j] = Z(i -> j) */
+	const double z[9] = { 0, 0.2, 0.4, 0.6, 0, -0.2, 0.1, 0.3, 0 };
+	const char *names[3] = { "a", "b", "c" };
+	struct tm_selection_problem *p = NULL;
+	char label[32];
+
+	ck_assert_int_eq(tm_selection_from_affinity(z, 3, 3, names, &p, NULL), 0);
+	ck_assert_int_eq(p->negated, 1);
+	/* group {a} (mask 1): alone, 0 */
+	ck_assert_double_eq(p->value[0 * 3 + 0], 0.0);
+	/* group {a,b} (mask 3): a gets Z(b->a) = 0.6, b gets Z(a->b) = 0.2 */
+	ck_assert_double_eq_tol(p->value[2 * 3 + 0], -0.6, 1e-15);
+	ck_assert_double_eq_tol(p->value[2 * 3 + 1], -0.2, 1e-15);
+	/* group {a,b,c} (mask 7): c gets (Z(a->c) + Z(b->c)) / 2 = (0.4 - 0.2) / 2 */
+	ck_assert_double_eq_tol(p->value[6 * 3 + 2], -0.1, 1e-15);
+	ck_assert_str_eq(tm_selection_network_label(p, 6, label, sizeof(label)), "abc");
+	tm_selection_problem_free(p);
+}
+END_TEST
+
+/* ---- validation ------------------------------------------------------------------ */
+
+START_TEST(invalid_inputs_are_refused)
+{
+	const double square[4] = { 0, 0.5, 0.5, 0 };
+	double with_nan[4] = { 0, NAN, 0.5, 0 }, nan_diagonal[4] = { NAN, 0.5, 0.5, NAN };
+	double big[17 * 17] = { 0 };
+	struct tm_selection_problem *p = NULL;
+	struct tm_selection selection;
+	struct tm_error err = { 0 };
+
+	tm_selection_init(&selection);
+	ck_assert_int_eq(tm_selection_from_affinity(square, 2, 1, NULL, &p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(err.message, "not square"));
+	ck_assert_int_eq(tm_selection_from_affinity(with_nan, 2, 2, NULL, &p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "nan"));
+	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, &p, &err), TM_ERR_USAGE);
+	ck_assert_int_eq(tm_selection_from_affinity(nan_diagonal, 2, 2, NULL, &p, NULL), 0);
+
+	ck_assert_int_eq(tm_selection_solve(p, 0.5, TM_SELECTION_EXACT, &selection, &err),
+			 TM_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "at least 1"));
+	ck_assert_int_eq(tm_selection_solve(p, NAN, TM_SELECTION_AUTO, &selection, NULL),
+			 TM_ERR_USAGE);
+	ck_assert_int_eq(tm_selection_solve(p, 2, (enum tm_selection_method)9, &selection, NULL),
+			 TM_ERR_USAGE);
+
+	p->value[1] = NAN; /* group {a} (mask 1) has no value for a */
+	p->value[0] = NAN;
+	ck_assert_int_eq(tm_selection_solve(p, 2, TM_SELECTION_EXACT, &selection, &err),
+			 TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "value of task t0"));
+	p->value[0] = 0;
+	p->cost[1] = 0;
+	ck_assert_int_eq(tm_selection_check(p, &err), TM_ERR_INPUT);
+	p->cost[1] = 1;
+	p->members[1] = 8;
+	ck_assert_int_eq(tm_selection_check(p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_null(selection.chosen);
+	tm_selection_problem_free(p);
+}
+END_TEST
+
+START_TEST(uncoverable_budget_is_an_input_error)
+{
+	struct tm_selection_problem *p = NULL;
+	struct tm_selection selection;
+	struct tm_error err = { 0 };
+
+	tm_selection_init(&selection);
+	/* two single-task networks of cost 1 cannot both fit in budget 1.5 */
+	ck_assert_int_eq(tm_selection_problem_create(2, 2, &p, NULL), 0);
+	p->members[0] = 1;
+	p->members[1] = 2;
+	p->value[0 * 2 + 0] = 0.1;
+	p->value[1 * 2 + 1] = 0.2;
+	ck_assert_int_eq(tm_selection_solve(p, 1.5, TM_SELECTION_EXACT, &selection, &err),
+			 TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "solves every task"));
+	ck_assert_int_eq(tm_selection_solve(p, 1.5, TM_SELECTION_GREEDY, &selection, &err),
+			 TM_ERR_INPUT);
+	ck_assert_int_eq(tm_selection_solve(p, 2, TM_SELECTION_AUTO, &selection, &err), 0);
+	ck_assert_double_eq_tol(selection.objective, 0.3, 1e-15);
+	ck_assert_int_eq(selection.method, TM_SELECTION_EXACT);
+	tm_selection_release(&selection);
+	tm_selection_problem_free(p);
+}
+END_TEST
+
+/* ---- the loss-file parser --------------------------------------------------------- */
+
+/* A valid two-task file: halves, then {a}, {b}, {a,b}. */
+#define GOOD_2 "0.5\t0.6\n0.4\t\n\t0.3\n0.2\t0.25\n"
+
+START_TEST(parser_reads_a_valid_file)
+{
+	static const char *const variants[] = {
+		GOOD_2,
+		"0.5\t0.6\n0.4\t\n\t0.3\n0.2\t0.25",           /* no final newline */
+		"0.5\t0.6\r\n0.4\t\r\n\t0.3\r\n0.2\t0.25\r\n", /* CRLF */
+		"0.5\t0.6\n0.2\t0.25\n\t0.3\n0.4\t\n",         /* any order of subsets */
+	};
+	struct tm_selection_problem *p = NULL;
+	size_t j;
+
+	for (size_t v = 0; v < 4; v++) {
+		ck_assert_int_eq(tm_selection_losses_parse(variants[v], strlen(variants[v]), "x",
+							   &p, NULL), 0);
+		ck_assert_uint_eq(p->n_tasks, 2);
+		ck_assert_uint_eq(p->n_networks, 5);
+		ck_assert_double_eq(p->cost[0], 0.5);
+		ck_assert_uint_eq(p->members[1], 2);
+		ck_assert_double_eq(p->value[1 * 2 + 1], 0.6);
+		ck_assert_int_eq(tm_selection_find_network(p, 3, 1.0, &j, NULL), 0);
+		ck_assert_double_eq(p->value[j * 2 + 1], 0.25);
+		ck_assert_int_eq(tm_selection_find_network(p, 1, 1.0, &j, NULL), 0);
+		ck_assert_double_eq(p->value[j * 2 + 0], 0.4);
+		ck_assert(isnan(p->value[j * 2 + 1]));
+		tm_selection_problem_free(p);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *text, *message;
+} bad_files[] = {
+	{ "", "x:1: the file is empty" },
+	{ "0.5\t0.6\n0.4\t\t\n\t0.3\n0.2\t0.25\n", "x:2: wrong number of tab-separated fields: expected 2, found 3" },
+	{ "0.5\t0.6\n0.4\n\t0.3\n0.2\t0.25\n", "x:2: wrong number of tab-separated fields: expected 2, found 1" },
+	{ "0.5\t0.6\n0.4\t\n\tabc\n0.2\t0.25\n", "x:3: field 2 is not a number: 'abc'" },
+	{ "0.5\t0.6\n0.4\t\n\t0.3x\n0.2\t0.25\n", "x:3: field 2 is not a number: '0.3x'" },
+	{ "0.5\t0.6\n0.4\t\n\t 0.3\n0.2\t0.25\n", "x:3: field 2 is not a number" },
+	{ "0.5\t0.6\n-0.4\t\n\t0.3\n0.2\t0.25\n", "x:2: field 1: negative loss -0.4" },
+	{ "0.5\t0.6\nnan\t\n\t0.3\n0.2\t0.25\n", "x:2: field 1: the loss is NaN" },
+	{ "0.5\tinf\n0.4\t\n\t0.3\n0.2\t0.25\n", "x:1: field 2: the loss inf is not finite" },
+	{ "0.5\t1e999\n0.4\t\n\t0.3\n0.2\t0.25\n", "x:1: field 2: the loss 1e999 is not finite" },
+	{ "0.5\t0.6\n0.4\t\n\t0.3\n", "x:3: wrong number of lines: expected 4 lines" },
+	{ "0.5\t0.6\n0.4\t\n\t0.3\n0.2\t0.25\n0.2\t0.25\n", "x:5: more lines than the 4 expected for 2 tasks" },
+	{ "0.5\t0.6\n0.4\t\n0.1\t\n0.2\t0.25\n", "x:3: a second network for tasks t0 (first on line 2)" },
+	{ "0.5\t0.6\n0.4\t\n\n0.2\t0.25\n", "x:3: wrong number of tab-separated fields: expected 2, found 1" },
+	{ "0.5\t0.6\n0.4\t\n\t\n0.2\t0.25\n", "x:3: the network solves no task" },
+	{ "0.5\t\n0.4\t\n\t0.3\n0.2\t0.25\n", "x:1: the half-size networks' line needs a loss" },
+	{ "0.5\t0.6\n0.4\t\n\t0.3\n0.2\t0.25\n\n", "x:5: more lines than the 4 expected" },
+};
+
+START_TEST(parser_rejects_bad_files)
+{
+	struct tm_selection_problem *p = NULL;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_selection_losses_parse(bad_files[_i].text, strlen(bad_files[_i].text),
+						   "x", &p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err.message, bad_files[_i].message) == err.message,
+		      "case %d: got '%s', want '%s'", _i, err.message, bad_files[_i].message);
+}
+END_TEST
+
+START_TEST(parser_reports_missing_files)
+{
+	struct tm_selection_problem *p = NULL;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_selection_losses_read("/nonexistent/x.txt", &p, &err), TM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "cannot open '/nonexistent/x.txt'"));
+}
+END_TEST
+
+/* ---- HOA, scoring, translation ----------------------------------------------------- */
+
+/* Three tasks: halves; singles a, b, c; pairs ab, ac, bc; the triple abc. */
+#define GOOD_3 "1\t1\t1\n0.5\t\t\n\t0.6\t\n\t\t0.7\n0.40\t0.50\t\n0.42\t\t0.66\n" \
+	       "\t0.58\t0.64\n0.9\t0.9\t0.9\n"
+
+START_TEST(hoa_averages_the_pairs)
+{
+	struct tm_selection_problem *p = NULL, *hoa = NULL;
+	size_t triple, pair;
+
+	ck_assert_int_eq(tm_selection_losses_parse(GOOD_3, strlen(GOOD_3), "x", &p, NULL), 0);
+	ck_assert_int_eq(tm_selection_hoa(p, &hoa, NULL), 0);
+	ck_assert_int_eq(tm_selection_find_network(p, 7, 1.0, &triple, NULL), 0);
+	/* a: mean(ab[a], ac[a]); b: mean(ab[b], bc[b]); c: mean(ac[c], bc[c]) */
+	ck_assert_double_eq_tol(hoa->value[triple * 3 + 0], (0.40 + 0.42) / 2, 1e-15);
+	ck_assert_double_eq_tol(hoa->value[triple * 3 + 1], (0.50 + 0.58) / 2, 1e-15);
+	ck_assert_double_eq_tol(hoa->value[triple * 3 + 2], (0.66 + 0.64) / 2, 1e-15);
+	ck_assert_int_eq(tm_selection_find_network(p, 5, 1.0, &pair, NULL), 0);
+	ck_assert_double_eq(hoa->value[pair * 3 + 2], 0.66);
+	ck_assert_double_eq(hoa->value[0], 1.0);
+	tm_selection_problem_free(hoa);
+	tm_selection_problem_free(p);
+}
+END_TEST
+
+START_TEST(score_and_translate)
+{
+	struct tm_selection_problem *val = NULL, *test = NULL;
+	const char *test_text = "1\t1\t1\n0.9\t0.8\t0.7\n0.5\t\t\n\t0.6\t\n\t\t0.7\n0.40\t0.50\t\n"
+				"0.42\t\t0.66\n\t0.58\t0.64\n";
+	size_t chosen[2], mapped[2];
+	double objective;
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_selection_losses_parse(GOOD_3, strlen(GOOD_3), "v", &val, NULL), 0);
+	ck_assert_int_eq(tm_selection_losses_parse(test_text, strlen(test_text), "t", &test,
+						   NULL), 0);
+	ck_assert_int_eq(tm_selection_find_network(val, 3, 1.0, &chosen[0], NULL), 0);
+	ck_assert_int_eq(tm_selection_find_network(val, 6, 1.0, &chosen[1], NULL), 0);
+	ck_assert_int_eq(tm_selection_score(val, chosen, 2, &objective, NULL, NULL), 0);
+	ck_assert_double_eq_tol(objective, 0.40 + 0.50 + 0.64, 1e-15);
+	ck_assert_int_eq(tm_selection_translate(val, test, chosen, 2, mapped, NULL), 0);
+	ck_assert_uint_eq(mapped[0], 7); /* the test file lists abc before the singles */
+	ck_assert_uint_eq(mapped[1], 9);
+	ck_assert_int_eq(tm_selection_score(test, mapped, 2, &objective, NULL, NULL), 0);
+	ck_assert_double_eq_tol(objective, 0.40 + 0.50 + 0.64, 1e-15);
+	ck_assert_int_eq(tm_selection_score(val, chosen, 1, &objective, NULL, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "task t2"));
+	tm_selection_problem_free(val);
+	tm_selection_problem_free(test);
+}
+END_TEST
+
+/* ---- the command ------------------------------------------------------------------ */
+
+START_TEST(cli_select_end_to_end)
+{
+	char *dir = test_tmpdir(), *val = test_path(dir, "val.txt"), *bad = test_path(dir, "bad.txt");
+	char *output = NULL;
+
+	ck_assert_int_eq(test_write_file(val, GOOD_3), 0);
+	ck_assert_int_eq(test_write_file(bad, "1\t1\t1\n0.5\t\t\n\tx\t\n"), 0);
+	ck_assert_int_eq(test_run(&output, "\"$TASKMAP\" select --losses '%s' --test '%s' "
+				  "--budget 1,2,3 --approximation hoa --format json", val, val), 0);
+	ck_assert_ptr_nonnull(strstr(output, "\"method\": \"all-in-one\""));
+	ck_assert_ptr_nonnull(strstr(output, "\"method\": \"hoa\""));
+	/* budget 3: the three pairs' best members: ab for a,b and bc for c ... */
+	ck_assert_ptr_nonnull(strstr(output, "\"networks\": \"t0+t1 t1+t2\""));
+	free(output);
+	ck_assert_int_eq(test_run(&output, "\"$TASKMAP\" select --losses '%s' --budget 1", bad), 3);
+	ck_assert_ptr_nonnull(strstr(output, "bad.txt:3: field 2 is not a number: 'x'"));
+	free(output);
+	ck_assert_int_eq(test_run(&output, "\"$TASKMAP\" select --losses '%s' --budget 0.5", val),
+			 2);
+	free(output);
+	ck_assert_int_eq(test_run(&output, "\"$TASKMAP\" select --budget 1"), 2);
+	free(output);
+	test_remove_tree(dir);
+	free(val);
+	free(bad);
+	free(dir);
+}
+END_TEST
+
+Suite *selection_suite(void)
+{
+	Suite *suite = suite_create("selection");
+	TCase *solve = tcase_create("solve"), *input = tcase_create("input");
+	TCase *cli = tcase_create("cli");
+
+	tcase_set_timeout(solve, 120);
+	tcase_add_loop_test(solve, exact_equals_brute_force_on_random_instances, 0, 20);
+	tcase_add_loop_test(solve, tag_selection_equals_brute_force, 0, 6);
+	tcase_add_test(solve, tag_values_follow_the_documented_formula);
+	tcase_add_test(solve, hoa_averages_the_pairs);
+	tcase_add_test(solve, score_and_translate);
+	suite_add_tcase(suite, solve);
+	tcase_add_test(input, invalid_inputs_are_refused);
+	tcase_add_test(input, uncoverable_budget_is_an_input_error);
+	tcase_add_test(input, parser_reads_a_valid_file);
+	tcase_add_loop_test(input, parser_rejects_bad_files, 0,
+			    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
+	tcase_add_test(input, parser_reports_missing_files);
+	suite_add_tcase(suite, input);
+	tcase_set_timeout(cli, 60);
+	tcase_add_test(cli, cli_select_end_to_end);
+	suite_add_tcase(suite, cli);
+	return suite;
+}

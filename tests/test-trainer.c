@@ -1,0 +1,535 @@
+/*
+ * test-trainer.c - the trainer: MLP gradients against finite differences
+ * (dense and sparse inputs, masks, weights), learning a tiny problem, the
+ * ROC-AUC with ties, recorded probabilities against a recomputation from the
+ * stored parameters, resume after an interruption, determinism, and every
+ * task weighting.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "store.h"
+#include "test-helpers.h"
+#include "trainer.h"
+
+Suite *trainer_suite(void);
+
+static char *dir, *db_path;
+
+static void setup(void)
+{
+	dir = test_tmpdir();
+	ck_assert_ptr_nonnull(dir);
+	db_path = test_path(dir, "results.db");
+}
+
+static void teardown(void)
+{
+	test_remove_tree(dir);
+	free(db_path);
+	free(dir);
+}
+
+/* ---- gradient check ---------------------------------------------------------- */
+
+enum { N_IN = 7, N_ROWS = 5, N_TASKS = 3 };
+
+struct problem {
+	float dense[N_ROWS * N_IN];
+	size_t row_start[N_ROWS + 1];
+	uint32_t cols[N_ROWS * N_IN];
+	float values[N_ROWS * N_IN];
+	int8_t labels[N_ROWS * N_TASKS];
+	float weight[N_ROWS * N_TASKS];
+};
+
+static void make_problem(struct problem *p, gsl_rng *rng)
+{
+	size_t nnz = 0;
+
+	for (size_t i = 0; i < N_ROWS; i++) {
+		p->row_start[i] = nnz;
+		for (size_t j = 0; j < N_IN; j++) {
+			float v = gsl_rng_uniform(rng) < 0.5 ? 0.0f : (float)(2 * gsl_rng_uniform(rng) - 1);
+
+			p->dense[i * N_IN + j] = v;
+			if (v != 0) {
+				p->cols[nnz] = (uint32_t)j;
+				p->values[nnz++] = v;
+			}
+		}
+		for (size_t t = 0; t < N_TASKS; t++) {
+			double u = gsl_rng_uniform(rng);
+
+			p->labels[i * N_TASKS + t] = u < 0.2 ? TM_LABEL_MISSING : u < 0.6;
+			p->weight[i * N_TASKS + t] = (float)(0.2 + gsl_rng_uniform(rng));
+		}
+	}
+	p->row_start[N_ROWS] = nnz;
+}
+
+static double loss_at(struct tm_mlp *mlp, const struct tm_mlp_input *x, const struct problem *p,
+		      float *dlogits)
+{
+	tm_mlp_forward(mlp, x);
+	return tm_mlp_loss(mlp, N_ROWS, p->labels, p->weight, dlogits, NULL);
+}
+
+/*
+ * check_gradients - every analytic partial derivative against a central
+ * difference in double-checked float: |a - n| <= 2e-2 * max(|a|, |n|) + 2e-4.
+ */
+static void check_gradients(const size_t *hidden, size_t n_hidden, int sparse)
+{
+	struct tm_error err = { 0 };
+	struct tm_mlp *mlp = NULL;
+	struct problem p;
+	gsl_rng *rng = tm_rng_create(42);
+	struct tm_mlp_input x = { .n_rows = N_ROWS };
+	float dlogits[N_ROWS * N_TASKS];
+	float *analytic;
+	size_t checked = 0;
+
+	make_problem(&p, rng);
+	if (sparse) {
+		x.row_start = p.row_start;
+		x.col_index = p.cols;
+		x.values = p.values;
+	} else {
+		x.dense = p.dense;
+	}
+	ck_assert_int_eq(tm_mlp_create(&mlp, N_IN, hidden, n_hidden, N_TASKS, N_ROWS, &err), 0);
+	tm_mlp_init(mlp, rng);
+	/* non-zero biases so that the bias gradients are exercised too */
+	for (size_t l = 0; l < mlp->n_layers; l++)
+		for (size_t j = 0; j < mlp->width[l + 1]; j++)
+			mlp->parameters[mlp->bias_offset[l] + j] = (float)(0.3 * gsl_rng_uniform(rng));
+	loss_at(mlp, &x, &p, dlogits);
+	tm_mlp_backward(mlp, &x, dlogits);
+	analytic = malloc(mlp->n_parameters * sizeof(float));
+	memcpy(analytic, mlp->gradients, mlp->n_parameters * sizeof(float));
+	for (size_t k = 0; k < mlp->n_parameters; k++) {
+		float saved = mlp->parameters[k], h = 1e-2f;
+		double up, down, numeric;
+
+		mlp->parameters[k] = saved + h;
+		up = loss_at(mlp, &x, &p, dlogits);
+		mlp->parameters[k] = saved - h;
+		down = loss_at(mlp, &x, &p, dlogits);
+		mlp->parameters[k] = saved;
+		numeric = (up - down) / (2.0 * h);
+		ck_assert_msg(fabs(analytic[k] - numeric) <=
+			      2e-2 * fmax(fabs(analytic[k]), fabs(numeric)) + 2e-4,
+			      "parameter %zu: analytic %g, numeric %g", k, analytic[k], numeric);
+		checked += analytic[k] != 0;
+	}
+	ck_assert_uint_gt(checked, mlp->n_parameters / 2); /* the check is not vacuous */
+	free(analytic);
+	tm_mlp_destroy(mlp);
+	gsl_rng_free(rng);
+}
+
+START_TEST(gradients_match_finite_differences)
+{
+	static const size_t one[] = { 6 }, two[] = { 6, 4 };
+
+	check_gradients(one, 1, 0);
+	check_gradients(one, 1, 1);
+	check_gradients(two, 2, 0);
+	check_gradients(two, 2, 1);
+	check_gradients(NULL, 0, 0);
+	check_gradients(NULL, 0, 1);
+}
+END_TEST
+
+START_TEST(learns_a_tiny_problem)
+{
+	struct tm_error err = { 0 };
+	struct tm_mlp *mlp = NULL;
+	struct tm_optimizer *opt = NULL;
+	static const size_t hidden[] = { 16 };
+	struct problem p;
+	gsl_rng *rng = tm_rng_create(7);
+	struct tm_mlp_input x = { .n_rows = N_ROWS };
+	float dlogits[N_ROWS * N_TASKS];
+	double loss = 0;
+
+	make_problem(&p, rng);
+	x.dense = p.dense;
+	ck_assert_int_eq(tm_mlp_create(&mlp, N_IN, hidden, 1, N_TASKS, N_ROWS, &err), 0);
+	tm_mlp_init(mlp, rng);
+	ck_assert_int_eq(tm_optimizer_create(&opt, TM_OPTIMIZER_ADAM, mlp->n_parameters, 0.05, 0,
+					     0, &err), 0);
+	for (int step = 0; step < 600; step++) {
+		tm_mlp_forward(mlp, &x);
+		loss = tm_mlp_loss(mlp, N_ROWS, p.labels, NULL, dlogits, NULL);
+		tm_mlp_backward(mlp, &x, dlogits);
+		tm_optimizer_step(opt, mlp->parameters, mlp->gradients);
+	}
+	ck_assert_double_lt(loss, 1e-2);
+	tm_optimizer_destroy(opt);
+	tm_mlp_destroy(mlp);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(roc_auc_counts_ties_as_half)
+{
+	/* positives 0.8, 0.5; negatives 0.5, 0.1, 0.1: pairs won 2+1.5+... = (3 + 2.5)/6 */
+	const float scores[] = { 0.8f, 0.5f, 0.5f, 0.1f, 0.1f, 0.3f };
+	const int8_t labels[] = { 1, 1, 0, 0, 0, TM_LABEL_MISSING };
+	float scratch[6];
+
+	ck_assert_double_eq_tol(tm_metrics_roc_auc(scores, labels, 6, 1, scratch), 5.5 / 6, 1e-12);
+	{
+		/* the majority positive way round gives the same answer */
+		const int8_t flipped[] = { 0, 0, 1, 1, 1, TM_LABEL_MISSING };
+		const float negated[] = { -0.8f, -0.5f, -0.5f, -0.1f, -0.1f, 0 };
+
+		ck_assert_double_eq_tol(tm_metrics_roc_auc(negated, flipped, 6, 1, scratch),
+					5.5 / 6, 1e-12);
+	}
+	ck_assert(isnan(tm_metrics_roc_auc(scores, (const int8_t[]){ 1, 1, 1, 1, 1, 1 }, 6, 1,
+					   scratch)));
+}
+END_TEST
+
+/* ---- whole runs ------------------------------------------------------------------ */
+
+static struct tm_dataset *synth(size_t n_samples, int sparse_like)
+{
+	struct tm_synth_options options;
+	struct tm_dataset *dataset = NULL;
+	size_t *groups = NULL;
+	struct tm_error err = { 0 };
+
+	tm_synth_defaults(&options);
+	options.n_samples = n_samples;
+	options.missing_fraction = 0.05;
+	options.seed = 3;
+	ck_assert_msg(tm_synth_generate(&dataset, &groups, &options, &err) == 0, "%s", err.message);
+	free(groups);
+	(void)sparse_like;
+	return dataset;
+}
+
+static void split_of(struct tm_split *split, const struct tm_dataset *dataset)
+{
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_split_random(split, dataset->n_samples, 0.1, 0.2, 5, &err), 0);
+}
+
+static size_t train_size(const struct tm_dataset *dataset)
+{
+	struct tm_split split;
+	size_t n;
+
+	split_of(&split, dataset);
+	n = split.n_train;
+	tm_split_release(&split);
+	return n;
+}
+
+static void small_config(struct tm_trainer_config *config, const char *name, size_t epochs)
+{
+	tm_trainer_config_defaults(config);
+	config->run_name = name;
+	config->n_epochs = epochs;
+	config->hidden[0] = 16;
+	config->batch_size = 32;
+	config->learning_rate = 1e-2;
+}
+
+static int64_t train(struct tm_store *store, const struct tm_dataset *dataset,
+		     const struct tm_trainer_config *config, const struct tm_progress *progress,
+		     int expected)
+{
+	struct tm_split split;
+	struct tm_error err = { 0 };
+	int64_t run_id = 0;
+	int rc;
+
+	split_of(&split, dataset);
+	rc = tm_train_run(store, dataset, &split, config, progress, &run_id, &err);
+	ck_assert_msg(rc == expected, "train: %s (%s)", err.message, tm_err_name(rc));
+	tm_split_release(&split);
+	return run_id;
+}
+
+/* dynamics_of - all BLOB values of a run (tasks x epochs x samples), new array. */
+static uint16_t *dynamics_of(struct tm_store *store, int64_t run_id, size_t n_tasks,
+			     size_t n_epochs, size_t n_samples)
+{
+	uint16_t *all = malloc(n_tasks * n_epochs * n_samples * sizeof(uint16_t));
+	struct tm_error err = { 0 };
+
+	for (size_t t = 0; t < n_tasks; t++)
+		ck_assert_msg(tm_store_read_dynamics(store, run_id, (int64_t)t, 0, (int64_t)n_epochs,
+						     n_samples, all + t * n_epochs * n_samples,
+						     &err) == 0, "%s", err.message);
+	return all;
+}
+
+static int stop_after(void *context, const char *stage, double done, double total,
+		      const char *message)
+{
+	int *left = context;
+
+	(void)done, (void)total, (void)message;
+	return strcmp(stage, "batch") == 0 && --*left < 0;
+}
+
+START_TEST(resume_records_what_an_uninterrupted_run_records)
+{
+	static const enum tm_weighting_kind kinds[] = { TM_WEIGHTING_EQUAL, TM_WEIGHTING_UNCERTAINTY,
+							TM_WEIGHTING_DWA, TM_WEIGHTING_DTB };
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_dataset *dataset = synth(600, 0);
+	struct tm_trainer_config config;
+	struct tm_trainer_loaded loaded;
+	int left = 0;
+	struct tm_progress stopper = { stop_after, &left };
+	char name[2][32];
+	int64_t whole, resumed;
+	size_t n_train;
+	uint16_t *a, *b;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	snprintf(name[0], sizeof(name[0]), "whole-%d", _i);
+	snprintf(name[1], sizeof(name[1]), "resumed-%d", _i);
+	small_config(&config, name[0], 4);
+	config.weighting = kinds[_i];
+	config.optimizer = _i % 2 ? TM_OPTIMIZER_SGD : TM_OPTIMIZER_ADAM;
+	whole = train(store, dataset, &config, NULL, 0);
+	/* stop in the middle of the third epoch */
+	n_train = train_size(dataset);
+	config.run_name = name[1];
+	left = (int)(2 * ((n_train + 31) / 32) + 7);
+	resumed = train(store, dataset, &config, &stopper, TM_ERR_INTERRUPTED);
+	ck_assert_int_eq(tm_trainer_load(store, name[1], &loaded, &err), 0);
+	ck_assert_int_eq(loaded.epochs_done, 2);
+	ck_assert_int_eq(tm_train_resume(store, dataset, &loaded, NULL, &err), 0);
+	tm_trainer_loaded_release(&loaded);
+	a = dynamics_of(store, whole, dataset->n_tasks, 4, n_train);
+	b = dynamics_of(store, resumed, dataset->n_tasks, 4, n_train);
+	ck_assert_mem_eq(a, b, dataset->n_tasks * 4 * n_train * sizeof(uint16_t));
+	/* and a run done is not resumed again */
+	ck_assert_int_eq(tm_trainer_load(store, name[1], &loaded, &err), TM_ERR_USAGE);
+	tm_trainer_loaded_release(&loaded);
+	free(a);
+	free(b);
+	tm_store_close(store);
+	tm_dataset_destroy(dataset);
+}
+END_TEST
+
+START_TEST(same_seed_same_recording)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_dataset *dataset = synth(400, 0);
+	struct tm_trainer_config config;
+	int64_t first, second, third;
+	size_t n = train_size(dataset);
+	uint16_t *a, *b, *c;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	small_config(&config, "first", 3);
+	first = train(store, dataset, &config, NULL, 0);
+	config.run_name = "second";
+	second = train(store, dataset, &config, NULL, 0);
+	config.run_name = "third";
+	config.seed = 2;
+	third = train(store, dataset, &config, NULL, 0);
+	a = dynamics_of(store, first, dataset->n_tasks, 3, n);
+	b = dynamics_of(store, second, dataset->n_tasks, 3, n);
+	c = dynamics_of(store, third, dataset->n_tasks, 3, n);
+	ck_assert_mem_eq(a, b, dataset->n_tasks * 3 * n * sizeof(uint16_t));
+	ck_assert(memcmp(a, c, dataset->n_tasks * 3 * n * sizeof(uint16_t)) != 0);
+	free(a);
+	free(b);
+	free(c);
+	tm_store_close(store);
+	tm_dataset_destroy(dataset);
+}
+END_TEST
+
+START_TEST(eval_pass_matches_the_stored_parameters)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_dataset *dataset = synth(400, 0);
+	struct tm_trainer_config config;
+	struct tm_checkpoint cp;
+	struct tm_mlp *mlp = NULL;
+	int64_t run_id, *rows = NULL;
+	size_t n = 0, T = dataset->n_tasks, d = dataset->n_features;
+	uint16_t *recorded;
+	float *x;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	small_config(&config, "eval", 3);
+	config.record = TM_RECORD_EVAL_PASS;
+	config.n_hidden = 2;
+	config.hidden[1] = 8;
+	run_id = train(store, dataset, &config, NULL, 0);
+	ck_assert_int_eq(tm_store_read_samples(store, run_id, "train", &rows, &n, &err), 0);
+	recorded = malloc(n * sizeof(uint16_t));
+	ck_assert_int_eq(tm_store_read_checkpoint(store, run_id, &cp, &err), 0);
+	ck_assert_int_eq(cp.epoch, 2);
+	ck_assert_int_eq(tm_mlp_create(&mlp, d, config.hidden, 2, T, 1, &err), 0);
+	ck_assert_int_eq(tm_mlp_load(mlp, cp.parameters, cp.parameters_bytes, &err), 0);
+	x = malloc(d * sizeof(float));
+	for (size_t t = 0; t < T; t++) {
+		ck_assert_int_eq(tm_store_read_dynamics(store, run_id, (int64_t)t, 2, 3, n, recorded,
+							&err), 0);
+		for (size_t i = 0; i < n; i++) {
+			struct tm_mlp_input in = { .n_rows = 1, .dense = x };
+			const float *row = dataset->x.dense + (size_t)rows[i] * d;
+			int y = tm_dataset_label(dataset, (size_t)rows[i], t);
+			double p;
+
+			for (size_t j = 0; j < d; j++)
+				x[j] = (row[j] - mlp->shift[j]) * mlp->scale[j];
+			p = tm_gold_probability(tm_mlp_forward(mlp, &in)[t], y);
+			if (y == TM_LABEL_MISSING)
+				ck_assert_uint_eq(recorded[i], TM_DYNAMICS_MISSING);
+			else
+				ck_assert_double_eq_tol(tm_dynamics_decode(recorded[i]), p, 2e-5);
+		}
+	}
+	free(x);
+	free(recorded);
+	free(rows);
+	tm_mlp_destroy(mlp);
+	tm_checkpoint_release(&cp);
+	tm_store_close(store);
+	tm_dataset_destroy(dataset);
+}
+END_TEST
+
+/* ---- weighting ------------------------------------------------------------------ */
+
+START_TEST(weighting_schemes_move_weights_sensibly)
+{
+	struct tm_trainer_config config;
+	struct tm_weighting *w = NULL;
+	struct tm_error err = { 0 };
+	const double first[3] = { 1.0, 1.0, 1.0 }, second[3] = { 0.5, 0.9, 1.0 };
+	const double third[3] = { 0.25, 0.85, 1.0 };
+
+	tm_trainer_config_defaults(&config);
+	/* DWA: the task whose loss fell least gets the largest weight; sum T */
+	config.weighting = TM_WEIGHTING_DWA;
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, NULL, &err), 0);
+	tm_weighting_end_epoch(w, first);
+	tm_weighting_end_epoch(w, second);
+	ck_assert(w->task_weight[2] > w->task_weight[1] && w->task_weight[1] > w->task_weight[0]);
+	ck_assert_double_eq_tol(w->task_weight[0] + w->task_weight[1] + w->task_weight[2], 3, 1e-5);
+	tm_weighting_destroy(w);
+	/* DTB: weight follows the loss left relative to the first epoch */
+	config.weighting = TM_WEIGHTING_DTB;
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, NULL, &err), 0);
+	tm_weighting_end_epoch(w, first);
+	tm_weighting_end_epoch(w, third);
+	ck_assert_double_eq_tol(w->task_weight[0], 3 * 0.25 / 2.1, 1e-5);
+	ck_assert_double_eq_tol(w->task_weight[2], 3 * 1.0 / 2.1, 1e-5);
+	tm_weighting_destroy(w);
+	/* uncertainty: a task with a large loss is weighted down */
+	config.weighting = TM_WEIGHTING_UNCERTAINTY;
+	config.learning_rate = 0.05;
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 2, NULL, &err), 0);
+	for (int step = 0; step < 200; step++) {
+		/* batch losses (1/T) exp(-s_t) L_t with L = (0.1, 2.0) */
+		double loss[2] = { 0.5 * w->task_weight[0] * 0.1, 0.5 * w->task_weight[1] * 2.0 };
+
+		tm_weighting_step(w, loss);
+	}
+	ck_assert(w->task_weight[0] > 1 && w->task_weight[1] < 1);
+	/* at the optimum exp(-s) = 1 / (2 L) */
+	ck_assert_double_eq_tol(w->task_weight[1], 0.25, 0.05);
+	tm_weighting_destroy(w);
+}
+END_TEST
+
+START_TEST(weights_file_is_validated)
+{
+	struct tm_trainer_config config;
+	struct tm_weighting *w = NULL;
+	struct tm_error err = { 0 };
+	const char *names[] = { "a", "b", "c" };
+	char *path = test_path(dir, "weights.txt");
+
+	tm_trainer_config_defaults(&config);
+	config.weighting = TM_WEIGHTING_FILE;
+	config.weights_path = path;
+	ck_assert_int_eq(test_write_file(path, "# membership\nc 0.5\na 1\nb 0\n"), 0);
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, names, &err), 0);
+	ck_assert_float_eq(w->task_weight[0], 1);
+	ck_assert_float_eq(w->task_weight[2], 0.5f);
+	tm_weighting_destroy(w);
+	ck_assert_int_eq(test_write_file(path, "1\n2\n"), 0);
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, names, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "2 weights for 3 tasks"));
+	ck_assert_int_eq(test_write_file(path, "a 1\nzz 2\nc 1\n"), 0);
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, names, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "weights.txt:2: 'zz' is not a task"));
+	ck_assert_int_eq(test_write_file(path, "1\n-2\n1\n"), 0);
+	ck_assert_int_eq(tm_weighting_create(&w, &config, 3, names, &err), TM_ERR_INPUT);
+	free(path);
+}
+END_TEST
+
+START_TEST(every_weighting_trains)
+{
+	static const enum tm_weighting_kind kinds[] = { TM_WEIGHTING_EQUAL, TM_WEIGHTING_UNCERTAINTY,
+							TM_WEIGHTING_DWA, TM_WEIGHTING_DTB };
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_dataset *dataset = synth(500, 0);
+	struct tm_trainer_config config;
+	char name[32];
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	for (size_t k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "w%zu", k);
+		small_config(&config, name, 3);
+		config.weighting = kinds[k];
+		config.balance = k % 2;
+		train(store, dataset, &config, NULL, 0);
+	}
+	config.run_name = "summary";
+	config.keep = TM_KEEP_SUMMARY;
+	train(store, dataset, &config, NULL, 0);
+	tm_store_close(store);
+	tm_dataset_destroy(dataset);
+}
+END_TEST
+
+Suite *trainer_suite(void)
+{
+	Suite *suite = suite_create("trainer");
+	TCase *model = tcase_create("model");
+	TCase *runs = tcase_create("runs");
+
+	tcase_add_test(model, gradients_match_finite_differences);
+	tcase_add_test(model, learns_a_tiny_problem);
+	tcase_add_test(model, roc_auc_counts_ties_as_half);
+	tcase_add_test(model, weighting_schemes_move_weights_sensibly);
+	suite_add_tcase(suite, model);
+	tcase_add_unchecked_fixture(runs, NULL, NULL);
+	tcase_add_checked_fixture(runs, setup, teardown);
+	tcase_set_timeout(runs, 120);
+	tcase_add_loop_test(runs, resume_records_what_an_uninterrupted_run_records, 0, 4);
+	tcase_add_test(runs, same_seed_same_recording);
+	tcase_add_test(runs, eval_pass_matches_the_stored_parameters);
+	tcase_add_test(runs, weights_file_is_validated);
+	tcase_add_test(runs, every_weighting_trains);
+	suite_add_tcase(suite, runs);
+	return suite;
+}

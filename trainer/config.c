@@ -1,0 +1,303 @@
+/*
+ * config.c - the trainer's configuration: defaults, validation, the
+ * --hidden syntax, and the JSON form recorded in runs.config and read back
+ * by `train --resume` (jansson).
+ */
+#include "trainer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static const char *const optimizer_names[] = { "adam", "sgd" };
+static const char *const weighting_names[] = { "equal", "uncertainty", "dwa", "dtb", "file" };
+static const char *const record_names[] = { "train-pass", "eval-pass", "none" };
+static const char *const keep_names[] = { "all", "summary" };
+
+void tm_trainer_config_defaults(struct tm_trainer_config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->n_epochs = 10;
+	config->hidden[0] = 64;
+	config->n_hidden = 1;
+	config->batch_size = 128;
+	config->learning_rate = 1e-3;
+	config->optimizer = TM_OPTIMIZER_ADAM;
+	config->momentum = 0.9;
+	config->weighting = TM_WEIGHTING_EQUAL;
+	config->dwa_temperature = 2;
+	config->dtb_gamma = 1;
+	config->record = TM_RECORD_TRAIN_PASS;
+	config->keep = TM_KEEP_ALL;
+	config->seed = 1;
+	config->threads = 1;
+	config->source.valid_fraction = 0.1;
+	config->source.test_fraction = 0.2;
+	config->source.min_labelled = 10;
+}
+
+const char *tm_trainer_check_config(const struct tm_trainer_config *config,
+				    size_t n_train)
+{
+	if (config->n_epochs < 1 || config->n_epochs > 100000)
+		return "--epochs must be between 1 and 100000";
+	if (config->batch_size < 1 || config->batch_size > (1u << 20))
+		return "--batch must be between 1 and 1048576";
+	if (n_train && config->batch_size > n_train)
+		return "--batch is larger than the training split";
+	if (!(config->learning_rate > 0) || !isfinite(config->learning_rate))
+		return "--lr must be a positive number";
+	if (!(config->momentum >= 0 && config->momentum < 1))
+		return "--momentum must be in [0, 1)";
+	if (!(config->weight_decay >= 0) || !isfinite(config->weight_decay))
+		return "--weight-decay must be >= 0";
+	if (config->n_hidden > TM_TRAINER_MAX_HIDDEN)
+		return "--hidden has too many layers";
+	for (size_t l = 0; l < config->n_hidden; l++)
+		if (config->hidden[l] < 1 || config->hidden[l] > 65536)
+			return "--hidden widths must be between 1 and 65536";
+	if (config->weighting == TM_WEIGHTING_FILE && !config->weights_path)
+		return "--weighting file: needs a path (file:PATH)";
+	if (!(config->dwa_temperature > 0) || !(config->dtb_gamma >= 0))
+		return "the weighting's temperature must be > 0 and its gamma >= 0";
+	if (config->threads < 1 || config->threads > 256)
+		return "--threads must be between 1 and 256";
+	return NULL;
+}
+
+int tm_trainer_parse_hidden(struct tm_trainer_config *config, const char *text,
+			    struct tm_error *err)
+{
+	size_t n = 0;
+	const char *p = text;
+
+	if (strcmp(text, "0") == 0) {
+		config->n_hidden = 0;
+		return 0;
+	}
+	while (*p) {
+		char *end = NULL;
+		unsigned long width;
+
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		width = strtoul(p, &end, 10);
+		if (errno || width < 1 || width > 65536 || n == TM_TRAINER_MAX_HIDDEN)
+			goto bad;
+		config->hidden[n++] = width;
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (!n)
+		goto bad;
+	config->n_hidden = n;
+	return 0;
+bad:
+	return tm_error_set(err, TM_ERR_USAGE,
+			    "--hidden expects 0 or up to %d comma-separated widths in 1..65536, not '%s'",
+			    TM_TRAINER_MAX_HIDDEN, text);
+}
+
+const char *tm_trainer_weighting_name(enum tm_weighting_kind kind)
+{
+	return weighting_names[kind];
+}
+
+const char *tm_trainer_record_name(enum tm_record_mode mode)
+{
+	return record_names[mode];
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_t *string_or_null(const char *text)
+{
+	return text ? json_string(text) : json_null();
+}
+
+static json_t *source_to_json(const struct tm_trainer_source *s)
+{
+	json_t *drop = json_array();
+
+	for (size_t i = 0; drop && i < s->n_drop; i++)
+		json_array_append_new(drop, json_string(s->drop[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:I}",
+			 "data", string_or_null(s->data_path), "xml", string_or_null(s->xml_path),
+			 "test", string_or_null(s->test_path), "format", string_or_null(s->format),
+			 "labels", string_or_null(s->labels),
+			 "label_prefix", string_or_null(s->label_prefix),
+			 "drop", drop ? drop : json_array(), "valid_fraction", s->valid_fraction,
+			 "test_fraction", s->test_fraction, "min_labelled",
+			 (json_int_t)s->min_labelled);
+}
+
+int tm_trainer_config_to_json(const struct tm_trainer_config *c,
+			      const char *data_sha256, char **json,
+			      struct tm_error *err)
+{
+	json_t *hidden = json_array(), *root = NULL;
+
+	*json = NULL;
+	for (size_t l = 0; hidden && l < c->n_hidden; l++)
+		json_array_append_new(hidden, json_integer((json_int_t)c->hidden[l]));
+	if (hidden)
+		root = json_pack("{s:o, s:I, s:o, s:I, s:f, s:s, s:f, s:f, s:s, s:o, s:f, s:f,"
+				 " s:b, s:s, s:s, s:I, s:i, s:o, s:o, s:s}",
+				 "run", string_or_null(c->run_name), "epochs", (json_int_t)c->n_epochs,
+				 "hidden", hidden, "batch", (json_int_t)c->batch_size,
+				 "lr", c->learning_rate, "optimizer", optimizer_names[c->optimizer],
+				 "momentum", c->momentum, "weight_decay", c->weight_decay,
+				 "weighting", weighting_names[c->weighting],
+				 "weights_path", string_or_null(c->weights_path),
+				 "dwa_temperature", c->dwa_temperature, "dtb_gamma", c->dtb_gamma,
+				 "balance", c->balance, "record", record_names[c->record],
+				 "keep", keep_names[c->keep], "seed", (json_int_t)c->seed,
+				 "threads", c->threads, "source", source_to_json(&c->source),
+				 "data_sha256", string_or_null(data_sha256),
+				 "taskmap_version", tm_version());
+	if (root)
+		*json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	json_decref(root);
+	if (!*json)
+		return tm_error_set(err, TM_ERR_NOMEM, "cannot encode the configuration as JSON");
+	return 0;
+}
+
+static int name_index(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *optional_string(json_t *object, const char *key)
+{
+	return json_string_value(json_object_get(object, key));
+}
+
+/* source_from_json - the "source" object into @loaded (strings borrowed from the JSON). */
+static int source_from_json(json_t *s, struct tm_trainer_loaded *loaded)
+{
+	struct tm_trainer_source *out = &loaded->config.source;
+	json_t *drop = json_object_get(s, "drop");
+	size_t n = json_array_size(drop);
+
+	out->data_path = optional_string(s, "data");
+	out->xml_path = optional_string(s, "xml");
+	out->test_path = optional_string(s, "test");
+	out->format = optional_string(s, "format");
+	out->labels = optional_string(s, "labels");
+	out->label_prefix = optional_string(s, "label_prefix");
+	out->valid_fraction = json_number_value(json_object_get(s, "valid_fraction"));
+	out->test_fraction = json_number_value(json_object_get(s, "test_fraction"));
+	out->min_labelled = (size_t)json_integer_value(json_object_get(s, "min_labelled"));
+	if (!(loaded->drop = calloc(n ? n : 1, sizeof(char *))))
+		return TM_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		loaded->drop[i] = json_string_value(json_array_get(drop, i));
+	out->drop = loaded->drop;
+	out->n_drop = n;
+	return 0;
+}
+
+/* config_from_json - fill @loaded->config from the run's JSON @root. */
+static int config_from_json(json_t *root, struct tm_trainer_loaded *loaded)
+{
+	struct tm_trainer_config *c = &loaded->config;
+	json_t *hidden = json_object_get(root, "hidden");
+	int optimizer, weighting, record, keep;
+
+	tm_trainer_config_defaults(c);
+	optimizer = name_index(optional_string(root, "optimizer"), optimizer_names, 2);
+	weighting = name_index(optional_string(root, "weighting"), weighting_names, 5);
+	record = name_index(optional_string(root, "record"), record_names, 3);
+	keep = name_index(optional_string(root, "keep"), keep_names, 2);
+	if (optimizer < 0 || weighting < 0 || record < 0 || keep < 0 || !json_is_array(hidden) ||
+	    json_array_size(hidden) > TM_TRAINER_MAX_HIDDEN)
+		return TM_ERR_INPUT;
+	c->run_name = optional_string(root, "run");
+	c->n_epochs = (size_t)json_integer_value(json_object_get(root, "epochs"));
+	c->n_hidden = json_array_size(hidden);
+	for (size_t l = 0; l < c->n_hidden; l++)
+		c->hidden[l] = (size_t)json_integer_value(json_array_get(hidden, l));
+	c->batch_size = (size_t)json_integer_value(json_object_get(root, "batch"));
+	c->learning_rate = json_number_value(json_object_get(root, "lr"));
+	c->optimizer = (enum tm_optimizer_kind)optimizer;
+	c->momentum = json_number_value(json_object_get(root, "momentum"));
+	c->weight_decay = json_number_value(json_object_get(root, "weight_decay"));
+	c->weighting = (enum tm_weighting_kind)weighting;
+	c->weights_path = optional_string(root, "weights_path");
+	c->dwa_temperature = json_number_value(json_object_get(root, "dwa_temperature"));
+	c->dtb_gamma = json_number_value(json_object_get(root, "dtb_gamma"));
+	c->balance = json_is_true(json_object_get(root, "balance"));
+	c->record = (enum tm_record_mode)record;
+	c->keep = (enum tm_keep_mode)keep;
+	c->seed = (uint64_t)json_integer_value(json_object_get(root, "seed"));
+	c->threads = (int)json_integer_value(json_object_get(root, "threads"));
+	return source_from_json(json_object_get(root, "source"), loaded);
+}
+
+struct load_context {
+	struct tm_trainer_loaded *loaded;
+	struct tm_error *err;
+	int rc;
+};
+
+static int load_run(void *context, const struct tm_run_record *run)
+{
+	struct load_context *lc = context;
+	struct tm_trainer_loaded *loaded = lc->loaded;
+	json_error_t parse_error;
+	json_t *root;
+	const char *sha;
+
+	if (strcmp(run->kind, "train") != 0)
+		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE, "run '%s' is not a training run",
+					     run->name);
+	if (strcmp(run->status, TM_RUN_DONE) == 0)
+		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE,
+					     "run '%s' is done already: nothing to resume", run->name);
+	if (!(root = json_loads(run->config_json, 0, &parse_error)))
+		return lc->rc = tm_error_set(lc->err, TM_ERR_INPUT,
+					     "run '%s' has an unreadable configuration: %s",
+					     run->name, parse_error.text);
+	loaded->owner = root;
+	loaded->run_id = run->id;
+	loaded->epochs_done = run->epochs_done;
+	if ((lc->rc = config_from_json(root, loaded)) < 0)
+		return lc->rc = tm_error_set(lc->err, lc->rc,
+					     "run '%s' has a configuration this taskmap cannot read",
+					     run->name);
+	if ((sha = optional_string(root, "data_sha256")) && !(loaded->data_sha256 = strdup(sha)))
+		return lc->rc = tm_error_set(lc->err, TM_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int tm_trainer_load(struct tm_store *store, const char *which,
+		    struct tm_trainer_loaded *loaded, struct tm_error *err)
+{
+	struct load_context lc = { loaded, err, 0 };
+	int rc;
+
+	memset(loaded, 0, sizeof(*loaded));
+	rc = tm_store_run_get(store, which, load_run, &lc, err);
+	return lc.rc < 0 ? lc.rc : rc;
+}
+
+void tm_trainer_loaded_release(struct tm_trainer_loaded *loaded)
+{
+	if (!loaded)
+		return;
+	json_decref(loaded->owner);
+	free(loaded->drop);
+	free(loaded->data_sha256);
+	memset(loaded, 0, sizeof(*loaded));
+}

@@ -1,0 +1,168 @@
+/*
+ * recording.c - the training dynamics of one epoch: the logits of every
+ * training sample (from its training batch or a clean pass) turned into the
+ * probability of the gold label, p = sigma(z) if y = 1 and 1 - sigma(z) if
+ * y = 0, then quantised to 16 bits task-major for the store's BLOBs, or
+ * folded into Welford running summaries (--keep summary).
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 64 /* transpose tile: 64 samples x 64 tasks stay in L1 */
+
+double tm_gold_probability(float z, int y)
+{
+	if (y == TM_LABEL_MISSING)
+		return NAN;
+	/* sigma(z) for y = 1, sigma(-z) for y = 0 */
+	return 1 / (1 + exp(y == TM_LABEL_POSITIVE ? -(double)z : (double)z));
+}
+
+int tm_recorder_create(struct tm_recorder **out, size_t n_samples, size_t n_tasks,
+		       enum tm_keep_mode keep, const int8_t *labels,
+		       struct tm_error *err)
+{
+	struct tm_recorder *r = calloc(1, sizeof(*r));
+	size_t n;
+
+	*out = NULL;
+	if (!r || tm_size_mul(n_samples ? n_samples : 1, n_tasks, &n) < 0 ||
+	    n > SIZE_MAX / (3 * sizeof(float)))
+		goto fail;
+	r->n_samples = n_samples;
+	r->n_tasks = n_tasks;
+	r->keep = keep;
+	r->labels = labels;
+	if (!(r->logits = malloc(n * sizeof(float))))
+		goto fail;
+	if (keep == TM_KEEP_ALL && !(r->quantised = malloc(n * sizeof(uint16_t))))
+		goto fail;
+	if (keep == TM_KEEP_SUMMARY &&
+	    (!(r->mean = calloc(n, sizeof(float))) || !(r->m2 = calloc(n, sizeof(float))) ||
+	     !(r->correct = calloc(n, sizeof(float))) ||
+	     !(r->summaries = calloc(n_tasks, sizeof(*r->summaries)))))
+		goto fail;
+	for (size_t t = 0; r->summaries && t < n_tasks; t++) {
+		r->summaries[t].task_index = (int64_t)t;
+		r->summaries[t].n_samples = n_samples;
+		r->summaries[t].mean = r->mean + t * n_samples;
+		r->summaries[t].m2 = r->m2 + t * n_samples;
+		r->summaries[t].correct = r->correct + t * n_samples;
+	}
+	*out = r;
+	return 0;
+fail:
+	tm_recorder_destroy(r);
+	return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the recording buffers");
+}
+
+void tm_recorder_destroy(struct tm_recorder *recorder)
+{
+	if (!recorder)
+		return;
+	free(recorder->logits);
+	free(recorder->quantised);
+	free(recorder->mean);
+	free(recorder->m2);
+	free(recorder->correct);
+	free(recorder->summaries);
+	free(recorder);
+}
+
+void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
+		     size_t n_rows, const float *logits)
+{
+	size_t n_tasks = recorder->n_tasks;
+
+	for (size_t i = 0; i < n_rows; i++)
+		memcpy(recorder->logits + positions[i] * n_tasks, logits + i * n_tasks,
+		       n_tasks * sizeof(float));
+}
+
+/*
+ * quantise - the 16-bit code of the gold-label probability of logit @z for a
+ * present label @y, computed in float (ample for 16 bits). The one place the
+ * stored value is made, for BLOBs and summaries alike.
+ */
+static inline uint16_t quantise(float z, int y)
+{
+	float p = 1.0f / (1.0f + expf(y == TM_LABEL_POSITIVE ? -z : z));
+
+	return (uint16_t)lrintf(p * (float)TM_DYNAMICS_SCALE);
+}
+
+/* quantise_tile - samples [i0, i1) x tasks [t0, t1) into task-major u16. */
+static void quantise_tile(struct tm_recorder *r, size_t i0, size_t i1, size_t t0, size_t t1)
+{
+	size_t n = r->n_samples, n_tasks = r->n_tasks;
+
+	for (size_t t = t0; t < t1; t++) {
+		uint16_t *out = r->quantised + t * n;
+
+		for (size_t i = i0; i < i1; i++) {
+			size_t k = i * n_tasks + t;
+			int y = r->labels[k];
+
+			out[i] = y == TM_LABEL_MISSING ? TM_DYNAMICS_MISSING
+				: quantise(r->logits[k], y);
+		}
+	}
+}
+
+static void quantise_all(struct tm_recorder *r)
+{
+	for (size_t i0 = 0; i0 < r->n_samples; i0 += BLOCK) {
+		size_t i1 = i0 + BLOCK < r->n_samples ? i0 + BLOCK : r->n_samples;
+
+		for (size_t t0 = 0; t0 < r->n_tasks; t0 += BLOCK)
+			quantise_tile(r, i0, i1, t0, t0 + BLOCK < r->n_tasks ? t0 + BLOCK : r->n_tasks);
+	}
+}
+
+/*
+ * fold_summaries - Welford's update with the decoded 16-bit value, so that a
+ * summary equals what the analyzers compute from the BLOBs of a --keep all
+ * run. Missing labels keep NaN.
+ */
+static void fold_summaries(struct tm_recorder *r)
+{
+	double count = (double)(r->n_epochs + 1);
+
+	for (size_t i = 0; i < r->n_samples; i++) {
+		for (size_t t = 0; t < r->n_tasks; t++) {
+			size_t k = i * r->n_tasks + t, s = t * r->n_samples + i;
+			int y = r->labels[k];
+			double p, delta, mean;
+
+			if (y == TM_LABEL_MISSING) {
+				r->mean[s] = r->m2[s] = r->correct[s] = NAN;
+				continue;
+			}
+			p = tm_dynamics_decode(quantise(r->logits[k], y));
+			delta = p - r->mean[s];
+			mean = r->mean[s] + delta / count;
+			r->m2[s] = (float)(r->m2[s] + delta * (p - mean));
+			r->mean[s] = (float)mean;
+			r->correct[s] += p > 0.5;
+		}
+	}
+}
+
+void tm_recorder_finish_epoch(struct tm_recorder *recorder, struct tm_epoch_record *record)
+{
+	record->probabilities = NULL;
+	record->summaries = NULL;
+	if (recorder->keep == TM_KEEP_ALL) {
+		quantise_all(recorder);
+		record->probabilities = recorder->quantised;
+		return;
+	}
+	fold_summaries(recorder);
+	recorder->n_epochs++;
+	for (size_t t = 0; t < recorder->n_tasks; t++)
+		recorder->summaries[t].n_epochs = recorder->n_epochs;
+	record->summaries = recorder->summaries;
+}

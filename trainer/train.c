@@ -1,0 +1,875 @@
+/*
+ * train.c - the training loop behind `taskmap train`: it sets up a run in
+ * the store (dataset, configuration, tasks, splits), trains epoch by epoch,
+ * and commits each epoch atomically (dynamics, metrics and a checkpoint of
+ * the parameters, optimiser and weighting state), so that a run stopped at
+ * any moment resumes from its last committed epoch and ends with exactly the
+ * values an uninterrupted run records.
+ *
+ * Reproducibility: the initial parameters are drawn from a GSL RNG seeded
+ * from (seed, "init") and each epoch's shuffle from one seeded from (seed,
+ * epoch), so no RNG state has to survive between epochs; every sum runs in
+ * a fixed order.
+ */
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef TM_HAVE_OPENBLAS
+/* from OpenBLAS's cblas.h, which cannot be included beside gsl_cblas.h */
+void openblas_set_num_threads(int num_threads);
+#endif
+
+#define EXTRA_MAGIC 0x41525854u /* "TXRA" */
+
+struct trainer {
+	struct tm_store *store;
+	const struct tm_dataset *dataset;
+	const struct tm_trainer_config *config;
+	const struct tm_progress *progress;
+	int64_t run_id;
+	size_t n_tasks, n_train, n_valid, n_batches;
+	size_t *train_rows, *valid_rows;   /* dataset rows of each split position */
+	int8_t *train_labels, *valid_labels; /* sample-major, per split position */
+	size_t *train_labelled, *valid_labelled; /* labelled samples per task */
+	float *pos_weight;                 /* --balance: n_neg / n_pos per task, else NULL */
+	struct tm_mlp *mlp;
+	struct tm_optimizer *optimizer;
+	struct tm_weighting *weighting;
+	struct tm_recorder *recorder;
+	size_t *order;                     /* this epoch's shuffled positions */
+	size_t *batch_rows;                /* dataset rows of the batch */
+	float *batch_dense;                /* standardised dense batch */
+	size_t *batch_row_start;
+	uint32_t *batch_cols;
+	float *batch_values;
+	size_t batch_capacity;             /* entries of batch_cols / batch_values */
+	int8_t *batch_labels;
+	float *batch_weight, *dlogits;
+	double *task_loss;                 /* per-task weighted loss of a batch */
+	float *valid_logits;
+	struct tm_task_metrics_record *metrics;
+	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
+	int lock_fd;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* mix_seed - splitmix64 of (seed, stream): independent seeds per epoch. */
+static uint64_t mix_seed(uint64_t seed, uint64_t stream)
+{
+	uint64_t z = seed + 0x9e3779b97f4a7c15ull * (stream + 1);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#define INIT_STREAM 0xffffffffull
+
+static void *alloc_array(size_t n, size_t size, int *failed)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		*failed = 1;
+	return p;
+}
+
+/* ---- locks that tell live runs from dead ones ------------------------------------ */
+
+/*
+ * Each training process holds a POSIX write lock on byte <run id> of the
+ * file "<db>.trainers" while it trains that run; the kernel drops it when
+ * the process dies, however it dies. A run whose status is "running" but
+ * whose byte nobody holds belongs to a dead process and is marked
+ * "interrupted". (We never open the database file itself for this: closing
+ * any descriptor of it would drop SQLite's own POSIX locks.)
+ */
+static int open_lock_file(struct trainer *tr, struct tm_error *err)
+{
+	const char *db = tm_store_path(tr->store);
+	size_t n = strlen(db) + sizeof(".trainers");
+	char *path = malloc(n);
+	int rc = 0;
+
+	if (!path)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	snprintf(path, n, "%s.trainers", db);
+	if ((tr->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		rc = tm_error_set(err, TM_ERR_IO, "cannot open the lock file '%s': %s", path,
+				  strerror(errno));
+	free(path);
+	return rc;
+}
+
+static void lock_range(struct flock *lock, short type, int64_t run_id)
+{
+	memset(lock, 0, sizeof(*lock));
+	lock->l_type = type;
+	lock->l_whence = SEEK_SET;
+	lock->l_start = (off_t)run_id;
+	lock->l_len = 1;
+}
+
+/* lock_run - take run @run_id's byte; TM_ERR_DENIED when another process trains it. */
+static int lock_run(struct trainer *tr, int64_t run_id, struct tm_error *err)
+{
+	struct flock lock;
+
+	lock_range(&lock, F_WRLCK, run_id);
+	if (fcntl(tr->lock_fd, F_SETLK, &lock) == 0)
+		return 0;
+	if (errno == EACCES || errno == EAGAIN)
+		return tm_error_set(err, TM_ERR_DENIED,
+				    "run %lld is being trained by another process right now",
+				    (long long)run_id);
+	return tm_error_set(err, TM_ERR_IO, "cannot lock run %lld: %s", (long long)run_id,
+			    strerror(errno));
+}
+
+struct dead_runs {
+	int fd;
+	int64_t *ids;
+	size_t n, capacity;
+};
+
+static int collect_dead_run(void *context, const struct tm_run_record *run)
+{
+	struct dead_runs *dead = context;
+	struct flock lock;
+
+	if (strcmp(run->status, TM_RUN_RUNNING) != 0)
+		return 0;
+	lock_range(&lock, F_WRLCK, run->id);
+	if (fcntl(dead->fd, F_GETLK, &lock) < 0 || lock.l_type != F_UNLCK)
+		return 0; /* alive, or unknowable: leave it alone */
+	if (dead->n == dead->capacity) {
+		size_t capacity = dead->capacity ? 2 * dead->capacity : 8;
+		int64_t *ids = realloc(dead->ids, capacity * sizeof(*ids));
+
+		if (!ids)
+			return TM_ERR_NOMEM;
+		dead->ids = ids;
+		dead->capacity = capacity;
+	}
+	dead->ids[dead->n++] = run->id;
+	return 0;
+}
+
+/* mark_dead_runs - "running" runs no live process holds become "interrupted". */
+static int mark_dead_runs(struct trainer *tr, struct tm_error *err)
+{
+	struct dead_runs dead = { .fd = tr->lock_fd };
+	int rc;
+
+	if ((rc = tm_store_begin(tr->store, err)) < 0)
+		return rc;
+	if ((rc = tm_store_list_runs(tr->store, collect_dead_run, &dead, err)) < 0) {
+		if (rc == TM_ERR_NOMEM)
+			tm_error_set(err, rc, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < dead.n && rc >= 0; i++)
+		rc = tm_store_set_run_status(tr->store, dead.ids[i], TM_RUN_INTERRUPTED,
+					     "the process stopped before the run finished", err);
+	if (rc >= 0)
+		rc = tm_store_commit(tr->store, err);
+out:
+	if (rc < 0)
+		tm_store_rollback(tr->store);
+	free(dead.ids);
+	return rc;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static void gather_labels(const struct tm_dataset *dataset, const size_t *rows, size_t n,
+			  int8_t *out, size_t *labelled)
+{
+	size_t n_tasks = dataset->n_tasks;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out + i * n_tasks, dataset->labels + rows[i] * n_tasks, n_tasks);
+		for (size_t t = 0; t < n_tasks; t++)
+			labelled[t] += out[i * n_tasks + t] != TM_LABEL_MISSING;
+	}
+}
+
+/* positive_weights - w_pos = n_neg / n_pos on the training split (1 when a class is absent). */
+static void positive_weights(struct trainer *tr)
+{
+	for (size_t t = 0; t < tr->n_tasks; t++) {
+		size_t pos = 0, neg = 0;
+
+		for (size_t i = 0; i < tr->n_train; i++) {
+			int y = tr->train_labels[i * tr->n_tasks + t];
+
+			pos += y == TM_LABEL_POSITIVE;
+			neg += y == TM_LABEL_NEGATIVE;
+		}
+		tr->pos_weight[t] = pos && neg ? (float)((double)neg / (double)pos) : 1.0f;
+	}
+}
+
+static int allocate_buffers(struct trainer *tr, struct tm_error *err)
+{
+	size_t T = tr->n_tasks, B = tr->config->batch_size, d = tr->dataset->n_features;
+	int failed = 0;
+
+	tr->order = alloc_array(tr->n_train, sizeof(size_t), &failed);
+	tr->train_labels = alloc_array(tr->n_train * T, 1, &failed);
+	tr->valid_labels = alloc_array(tr->n_valid * T, 1, &failed);
+	tr->train_labelled = alloc_array(T, sizeof(size_t), &failed);
+	tr->valid_labelled = alloc_array(T, sizeof(size_t), &failed);
+	tr->batch_labels = alloc_array(B * T, 1, &failed);
+	tr->batch_weight = alloc_array(B * T, sizeof(float), &failed);
+	tr->dlogits = alloc_array(B * T, sizeof(float), &failed);
+	tr->task_loss = alloc_array(T, sizeof(double), &failed);
+	tr->valid_logits = alloc_array(tr->n_valid * T, sizeof(float), &failed);
+	tr->metrics = alloc_array(2 * T, sizeof(*tr->metrics), &failed);
+	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
+	tr->batch_row_start = alloc_array(B + 1, sizeof(size_t), &failed);
+	tr->batch_rows = alloc_array(B, sizeof(size_t), &failed);
+	if (tr->config->balance)
+		tr->pos_weight = alloc_array(T, sizeof(float), &failed);
+	if (tr->dataset->x.is_sparse) {
+		tr->batch_capacity = B * 16;
+		tr->batch_cols = alloc_array(tr->batch_capacity, sizeof(uint32_t), &failed);
+		tr->batch_values = alloc_array(tr->batch_capacity, sizeof(float), &failed);
+	} else {
+		tr->batch_dense = alloc_array(B * d, sizeof(float), &failed);
+	}
+	if (failed || tr->n_train * T / T != tr->n_train)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the training buffers");
+	return 0;
+}
+
+/*
+ * prepare - everything but the store: buffers, labels, the model (initial
+ * parameters from the seed, standardisation from the training split), the
+ * optimiser, the weighting and the recorder.
+ */
+static int prepare(struct trainer *tr, struct tm_error *err)
+{
+	const struct tm_trainer_config *c = tr->config;
+	gsl_rng *rng = NULL;
+	int rc;
+
+	tr->n_tasks = tr->dataset->n_tasks;
+	tr->n_batches = (tr->n_train + c->batch_size - 1) / c->batch_size;
+	if ((rc = allocate_buffers(tr, err)) < 0)
+		return rc;
+	gather_labels(tr->dataset, tr->train_rows, tr->n_train, tr->train_labels, tr->train_labelled);
+	gather_labels(tr->dataset, tr->valid_rows, tr->n_valid, tr->valid_labels, tr->valid_labelled);
+	if (tr->pos_weight)
+		positive_weights(tr);
+	if ((rc = tm_mlp_create(&tr->mlp, tr->dataset->n_features, c->hidden, c->n_hidden,
+				tr->n_tasks, c->batch_size, err)) < 0 ||
+	    (rc = tm_mlp_standardise(tr->mlp, &tr->dataset->x, tr->train_rows, tr->n_train,
+				     err)) < 0 ||
+	    (rc = tm_optimizer_create(&tr->optimizer, c->optimizer, tr->mlp->n_parameters,
+				      c->learning_rate, c->momentum, c->weight_decay, err)) < 0 ||
+	    (rc = tm_weighting_create(&tr->weighting, c, tr->n_tasks,
+				      (const char *const *)tr->dataset->task_names, err)) < 0 ||
+	    (rc = tm_recorder_create(&tr->recorder, tr->n_train, tr->n_tasks, c->keep,
+				     tr->train_labels, err)) < 0)
+		return rc;
+	if (!(rng = tm_rng_create(mix_seed(c->seed, INIT_STREAM))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	tm_mlp_init(tr->mlp, rng);
+	gsl_rng_free(rng);
+#ifdef TM_HAVE_OPENBLAS
+	openblas_set_num_threads(c->threads);
+#endif
+	return 0;
+}
+
+static void release(struct trainer *tr)
+{
+	free(tr->train_rows);
+	free(tr->valid_rows);
+	free(tr->train_labels);
+	free(tr->valid_labels);
+	free(tr->train_labelled);
+	free(tr->valid_labelled);
+	free(tr->pos_weight);
+	tm_mlp_destroy(tr->mlp);
+	tm_optimizer_destroy(tr->optimizer);
+	tm_weighting_destroy(tr->weighting);
+	tm_recorder_destroy(tr->recorder);
+	free(tr->order);
+	free(tr->batch_dense);
+	free(tr->batch_row_start);
+	free(tr->batch_rows);
+	free(tr->batch_cols);
+	free(tr->batch_values);
+	free(tr->batch_labels);
+	free(tr->batch_weight);
+	free(tr->dlogits);
+	free(tr->task_loss);
+	free(tr->valid_logits);
+	free(tr->metrics);
+	free(tr->epoch_task_loss);
+	if (tr->lock_fd >= 0)
+		close(tr->lock_fd); /* releases the flock */
+}
+
+/* ---- batches ------------------------------------------------------------------- */
+
+static int grow_sparse_batch(struct trainer *tr, size_t need, struct tm_error *err)
+{
+	size_t capacity = tr->batch_capacity;
+	uint32_t *cols;
+	float *values;
+
+	while (capacity < need)
+		capacity *= 2;
+	if (!(cols = realloc(tr->batch_cols, capacity * sizeof(uint32_t))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	tr->batch_cols = cols;
+	if (!(values = realloc(tr->batch_values, capacity * sizeof(float))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	tr->batch_values = values;
+	tr->batch_capacity = capacity;
+	return 0;
+}
+
+/*
+ * build_batch - the standardised inputs of dataset @rows into @x: dense rows
+ * (x - shift) * scale, or CSR rows with values * scale (still sparse).
+ */
+static int build_batch(struct trainer *tr, const size_t *rows, size_t n,
+		       struct tm_mlp_input *x, struct tm_error *err)
+{
+	const struct tm_features *f = &tr->dataset->x;
+	const float *shift = tr->mlp->shift, *scale = tr->mlp->scale;
+	size_t nnz = 0, d = f->n_cols;
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->n_rows = n;
+	if (!f->is_sparse) {
+		for (size_t i = 0; i < n; i++) {
+			const float *in = f->dense + rows[i] * d;
+			float *out = tr->batch_dense + i * d;
+
+			for (size_t j = 0; j < d; j++)
+				out[j] = (in[j] - shift[j]) * scale[j];
+		}
+		x->dense = tr->batch_dense;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		nnz += f->row_start[rows[i] + 1] - f->row_start[rows[i]];
+	if (nnz > tr->batch_capacity && (rc = grow_sparse_batch(tr, nnz, err)) < 0)
+		return rc;
+	nnz = 0;
+	for (size_t i = 0; i < n; i++) {
+		tr->batch_row_start[i] = nnz;
+		for (size_t k = f->row_start[rows[i]]; k < f->row_start[rows[i] + 1]; k++, nnz++) {
+			tr->batch_cols[nnz] = f->col_index[k];
+			tr->batch_values[nnz] = f->values[k] * scale[f->col_index[k]];
+		}
+	}
+	tr->batch_row_start[n] = nnz;
+	x->row_start = tr->batch_row_start;
+	x->col_index = tr->batch_cols;
+	x->values = tr->batch_values;
+	return 0;
+}
+
+/* forward_split - logits of split positions [0, n) of @rows into @out (n x T). */
+static int forward_split(struct trainer *tr, const size_t *rows, size_t n, float *out,
+			 struct tm_error *err)
+{
+	size_t B = tr->config->batch_size, T = tr->n_tasks;
+	struct tm_mlp_input x;
+	int rc;
+
+	for (size_t start = 0; start < n; start += B) {
+		size_t m = n - start < B ? n - start : B;
+
+		if ((rc = build_batch(tr, rows + start, m, &x, err)) < 0)
+			return rc;
+		memcpy(out + start * T, tm_mlp_forward(tr->mlp, &x), m * T * sizeof(float));
+	}
+	return 0;
+}
+
+/* train_batch - one optimisation step on the split positions @positions. */
+static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
+		       double *loss, struct tm_error *err)
+{
+	size_t T = tr->n_tasks, *rows = tr->batch_rows;
+	struct tm_mlp_input x;
+	const float *logits;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rows[i] = tr->train_rows[positions[i]];
+		memcpy(tr->batch_labels + i * T, tr->train_labels + positions[i] * T, T);
+	}
+	if ((rc = build_batch(tr, rows, n, &x, err)) < 0)
+		return rc;
+	logits = tm_mlp_forward(tr->mlp, &x);
+	if (tr->config->record != TM_RECORD_EVAL_PASS)
+		tm_recorder_put(tr->recorder, positions, n, logits);
+	tm_weighting_batch(tr->weighting, n, tr->batch_labels, logits, tr->pos_weight,
+			   tr->batch_weight);
+	*loss = tm_mlp_loss(tr->mlp, n, tr->batch_labels, tr->batch_weight, tr->dlogits,
+			    tr->task_loss);
+	if (!isfinite(*loss))
+		return tm_error_set(err, TM_ERR_NUMERIC,
+				    "the training loss is not finite (diverged): try a smaller --lr");
+	tm_mlp_backward(tr->mlp, &x, tr->dlogits);
+	tm_optimizer_step(tr->optimizer, tr->mlp->parameters, tr->mlp->gradients);
+	tm_weighting_step(tr->weighting, tr->task_loss);
+	return 0;
+}
+
+/* ---- epochs ------------------------------------------------------------------ */
+
+static int report_batch(struct trainer *tr, size_t epoch, size_t batch, double loss,
+			double started, size_t samples_done)
+{
+	double elapsed = now_seconds() - started, rate = elapsed > 0 ? samples_done / elapsed : 0;
+	double total = (double)tr->config->n_epochs * (double)tr->n_batches;
+	double done = (double)epoch * (double)tr->n_batches + (double)batch + 1;
+	double left = rate > 0 ? (total - done) * (double)tr->config->batch_size / rate : 0;
+	char message[160];
+
+	snprintf(message, sizeof(message),
+		 "epoch %zu/%zu batch %zu/%zu loss %.4f %.0f samples/s ETA %.0fm%02.0fs",
+		 epoch + 1, tr->config->n_epochs, batch + 1, tr->n_batches, loss, rate,
+		 floor(left / 60), fmod(left, 60));
+	return tm_progress_report(tr->progress, "batch", done, total, message);
+}
+
+/*
+ * split_metrics - per-task metrics of one split from its logits, and in
+ * *@mean_loss the mean loss over labelled (sample, task) pairs. Per-task train losses also
+ * go to epoch_task_loss (DWA, DTB).
+ */
+static int split_metrics(struct trainer *tr, const float *logits, const int8_t *labels,
+			 size_t n, const size_t *labelled, const char *split,
+			 struct tm_task_metrics_record *out, double *task_loss,
+			 double *mean_loss, struct tm_error *err)
+{
+	double sum = 0, count = 0;
+	int rc;
+
+	if ((rc = tm_metrics_all(logits, labels, n, tr->n_tasks, out, err)) < 0)
+		return rc;
+	for (size_t t = 0; t < tr->n_tasks; t++) {
+		out[t].split = split;
+		if (task_loss)
+			task_loss[t] = out[t].loss;
+		if (labelled[t]) {
+			sum += out[t].loss * (double)labelled[t];
+			count += (double)labelled[t];
+		}
+	}
+	*mean_loss = count > 0 ? sum / count : NAN;
+	return 0;
+}
+
+/* checkpoint - the byte strings of the epoch record's checkpoint (caller frees). */
+static int checkpoint(struct trainer *tr, struct tm_epoch_record *record, struct tm_error *err)
+{
+	void *parameters = NULL, *optimizer = NULL, *extra = NULL;
+	size_t n_parameters;
+	uint64_t head[2] = { EXTRA_MAGIC, (uint64_t)record->epoch };
+	int rc;
+
+	if ((rc = tm_mlp_save(tr->mlp, &parameters, &n_parameters, err)) < 0)
+		return rc;
+	record->optimizer_bytes = tm_optimizer_bytes(tr->optimizer);
+	record->extra_bytes = sizeof(head) + tm_weighting_bytes(tr->weighting);
+	if (!(optimizer = malloc(record->optimizer_bytes)) ||
+	    !(extra = malloc(record->extra_bytes))) {
+		free(parameters);
+		free(optimizer);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the checkpoint");
+	}
+	tm_optimizer_save(tr->optimizer, optimizer);
+	memcpy(extra, head, sizeof(head));
+	tm_weighting_save(tr->weighting, (char *)extra + sizeof(head));
+	record->parameters = parameters;
+	record->parameters_bytes = n_parameters;
+	record->optimizer = optimizer;
+	record->extra = extra;
+	return 0;
+}
+
+static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)
+{
+	double auc = 0;
+	size_t n_auc = 0;
+	char message[200];
+
+	for (size_t m = 0; m < r->n_metrics; m++)
+		if (strcmp(r->metrics[m].split, tr->n_valid ? "valid" : "train") == 0 &&
+		    !isnan(r->metrics[m].roc_auc)) {
+			auc += r->metrics[m].roc_auc;
+			n_auc++;
+		}
+	snprintf(message, sizeof(message),
+		 "%lld/%zu train loss %.4f valid loss %.4f %s AUC %.4f %.1f s %.0f samples/s",
+		 (long long)r->epoch + 1, tr->config->n_epochs, r->train_loss, r->valid_loss,
+		 tr->n_valid ? "valid" : "train", n_auc ? auc / (double)n_auc : NAN, r->seconds,
+		 r->samples_per_second);
+	tm_progress_report(tr->progress, "epoch", (double)r->epoch + 1,
+			   (double)tr->config->n_epochs, message);
+}
+
+/* finish_epoch - clean passes, metrics, weighting update, then the atomic commit. */
+static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct tm_error *err)
+{
+	struct tm_epoch_record record = { .run_id = tr->run_id, .epoch = (int64_t)epoch,
+					  .n_tasks = tr->n_tasks, .n_samples = tr->n_train,
+					  .metrics = tr->metrics, .valid_loss = NAN };
+	int rc;
+
+	if (tr->config->record == TM_RECORD_EVAL_PASS &&
+	    (rc = forward_split(tr, tr->train_rows, tr->n_train, tr->recorder->logits, err)) < 0)
+		return rc;
+	if (tr->n_valid &&
+	    (rc = forward_split(tr, tr->valid_rows, tr->n_valid, tr->valid_logits, err)) < 0)
+		return rc;
+	if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
+				tr->train_labelled, "train", tr->metrics, tr->epoch_task_loss,
+				&record.train_loss, err)) < 0)
+		return rc;
+	record.n_metrics = tr->n_tasks;
+	if (tr->n_valid) {
+		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels, tr->n_valid,
+					tr->valid_labelled, "valid", tr->metrics + tr->n_tasks, NULL,
+					&record.valid_loss, err)) < 0)
+			return rc;
+		record.n_metrics += tr->n_tasks;
+	}
+	tm_weighting_end_epoch(tr->weighting, tr->epoch_task_loss);
+	if (tr->config->record != TM_RECORD_NONE)
+		tm_recorder_finish_epoch(tr->recorder, &record);
+	if ((rc = checkpoint(tr, &record, err)) < 0)
+		return rc;
+	record.seconds = now_seconds() - started;
+	record.samples_per_second = (double)tr->n_train / record.seconds;
+	rc = tm_store_write_epoch(tr->store, &record, err);
+	free((void *)record.parameters);
+	free((void *)record.optimizer);
+	free((void *)record.extra);
+	if (rc == 0)
+		report_epoch(tr, &record);
+	return rc;
+}
+
+static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
+		     size_t *samples_done, struct tm_error *err)
+{
+	size_t B = tr->config->batch_size;
+	double started = now_seconds(), loss;
+	gsl_rng *rng = tm_rng_create(mix_seed(tr->config->seed, epoch));
+	int rc;
+
+	if (!rng)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	tm_rng_shuffle_indices(rng, tr->order, tr->n_train);
+	gsl_rng_free(rng);
+	for (size_t b = 0; b < tr->n_batches; b++) {
+		size_t start = b * B, n = tr->n_train - start < B ? tr->n_train - start : B;
+
+		if ((rc = train_batch(tr, tr->order + start, n, &loss, err)) < 0)
+			return rc;
+		*samples_done += n;
+		if (report_batch(tr, epoch, b, loss, process_started, *samples_done) != 0)
+			return tm_error_set(err, TM_ERR_INTERRUPTED, "interrupted during epoch %zu",
+					    epoch + 1);
+	}
+	return finish_epoch(tr, epoch, started, err);
+}
+
+/* train_epochs - epochs [first, n_epochs), then the run's final status. */
+static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
+{
+	double started = now_seconds();
+	size_t samples_done = 0;
+	struct tm_error status_err = { 0 };
+	char message[TM_ERROR_MAX + 64];
+	int rc = 0;
+
+	for (size_t epoch = first; epoch < tr->config->n_epochs && rc == 0; epoch++)
+		rc = run_epoch(tr, epoch, started, &samples_done, err);
+	if (rc == 0)
+		return tm_store_set_run_status(tr->store, tr->run_id, TM_RUN_DONE, NULL, err);
+	if (rc == TM_ERR_INTERRUPTED)
+		snprintf(message, sizeof(message), "stopped on request; resume with"
+			 " 'taskmap train --resume %lld'", (long long)tr->run_id);
+	else
+		snprintf(message, sizeof(message), "%s", err ? err->message : tm_err_name(rc));
+	tm_store_rollback(tr->store);
+	tm_store_set_run_status(tr->store, tr->run_id,
+				rc == TM_ERR_INTERRUPTED ? TM_RUN_INTERRUPTED : TM_RUN_FAILED,
+				message, &status_err);
+	return rc;
+}
+
+/* ---- new runs ------------------------------------------------------------------ */
+
+static int copy_rows(size_t **out, const size_t *rows, size_t n, struct tm_error *err)
+{
+	if (!(*out = malloc((n ? n : 1) * sizeof(size_t))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	if (n)
+		memcpy(*out, rows, n * sizeof(size_t));
+	return 0;
+}
+
+static int add_split(struct tm_store *store, int64_t run_id, const char *name,
+		     const size_t *rows, size_t n, struct tm_error *err)
+{
+	int64_t *index = malloc((n ? n : 1) * sizeof(int64_t));
+	int rc;
+
+	if (!index)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		index[i] = (int64_t)rows[i];
+	rc = tm_store_add_samples(store, run_id, name, index, NULL, n, err);
+	free(index);
+	return rc;
+}
+
+static int add_tasks(struct trainer *tr, const struct tm_split *split, struct tm_error *err)
+{
+	struct tm_task_check *checks = calloc(tr->n_tasks, sizeof(*checks));
+	struct tm_task_record *tasks = calloc(tr->n_tasks, sizeof(*tasks));
+	int rc;
+
+	if (!checks || !tasks) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	tm_dataset_check_tasks(tr->dataset, split->train, split->n_train,
+			       tr->config->source.min_labelled, checks);
+	for (size_t t = 0; t < tr->n_tasks; t++) {
+		tasks[t].index = (int64_t)t;
+		tasks[t].name = tr->dataset->task_names[t];
+		tasks[t].positives = (int64_t)checks[t].positives;
+		tasks[t].labelled = (int64_t)checks[t].labelled;
+		tasks[t].excluded = checks[t].excluded;
+	}
+	rc = tm_store_add_tasks(tr->store, tr->run_id, tasks, tr->n_tasks, err);
+out:
+	free(checks);
+	free(tasks);
+	return rc;
+}
+
+/* data_hash - sha256 of the data file, or "" for in-memory data. */
+static int data_hash(const struct tm_dataset *dataset, const struct tm_trainer_config *config,
+		     char hex[65], struct tm_error *err)
+{
+	const char *path = config->source.data_path ? config->source.data_path
+		: dataset->source_path;
+
+	hex[0] = '\0';
+	return path ? tm_sha256_file(path, hex, err) : 0;
+}
+
+/* create_run - the dataset, run, tasks and splits rows, in one transaction. */
+static int create_run(struct trainer *tr, const struct tm_split *split, const char *json,
+		      const char *sha, struct tm_error *err)
+{
+	const struct tm_dataset *d = tr->dataset;
+	struct tm_dataset_record dataset = { .name = d->name, .source_path = d->source_path,
+					     .sha256 = sha[0] ? sha : NULL, .format = d->format,
+					     .n_samples = (int64_t)d->n_samples,
+					     .n_features = (int64_t)d->n_features,
+					     .n_tasks = (int64_t)d->n_tasks };
+	struct tm_run_record run = { .name = tr->config->run_name, .kind = "train",
+				     .status = TM_RUN_RUNNING, .config_json = json,
+				     .seed = (int64_t)tr->config->seed,
+				     .n_epochs = (int64_t)tr->config->n_epochs,
+				     .n_train_samples = (int64_t)tr->n_train };
+	int rc;
+
+	if ((rc = tm_store_begin(tr->store, err)) < 0)
+		return rc;
+	if ((rc = tm_store_add_dataset(tr->store, &dataset, &run.dataset_id, err)) < 0 ||
+	    (rc = tm_store_create_run(tr->store, &run, err)) < 0 ||
+	    (rc = lock_run(tr, run.id, err)) < 0)
+		goto fail;
+	tr->run_id = run.id;
+	if ((rc = add_tasks(tr, split, err)) < 0 ||
+	    (rc = add_split(tr->store, run.id, "train", split->train, split->n_train, err)) < 0 ||
+	    (rc = add_split(tr->store, run.id, "valid", split->valid, split->n_valid, err)) < 0 ||
+	    (rc = add_split(tr->store, run.id, "test", split->test, split->n_test, err)) < 0 ||
+	    (rc = tm_store_commit(tr->store, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	tm_store_rollback(tr->store);
+	tr->run_id = 0;
+	return rc;
+}
+
+int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
+		 const struct tm_split *split, const struct tm_trainer_config *config,
+		 const struct tm_progress *progress, int64_t *run_id,
+		 struct tm_error *err)
+{
+	struct trainer tr = { .store = store, .dataset = dataset, .config = config,
+			      .progress = progress, .lock_fd = -1,
+			      .n_train = split->n_train, .n_valid = split->n_valid };
+	const char *problem = tm_trainer_check_config(config, split->n_train);
+	char sha[65], *json = NULL;
+	int rc;
+
+	*run_id = 0;
+	if (problem) {
+		rc = tm_error_set(err, TM_ERR_USAGE, "%s", problem);
+		goto out;
+	}
+	if ((rc = data_hash(dataset, config, sha, err)) < 0 ||
+	    (rc = tm_trainer_config_to_json(config, sha[0] ? sha : NULL, &json, err)) < 0 ||
+	    (rc = copy_rows(&tr.train_rows, split->train, split->n_train, err)) < 0 ||
+	    (rc = copy_rows(&tr.valid_rows, split->valid, split->n_valid, err)) < 0 ||
+	    (rc = prepare(&tr, err)) < 0 || (rc = open_lock_file(&tr, err)) < 0 ||
+	    (rc = mark_dead_runs(&tr, err)) < 0 ||
+	    (rc = create_run(&tr, split, json, sha, err)) < 0)
+		goto out;
+	*run_id = tr.run_id;
+	rc = train_epochs(&tr, 0, err);
+out:
+	free(json);
+	release(&tr);
+	return rc;
+}
+
+/* ---- resume ------------------------------------------------------------------- */
+
+static int read_split(struct trainer *tr, int64_t run_id, const char *name, size_t **rows,
+		      size_t *n, struct tm_error *err)
+{
+	int64_t *index = NULL;
+	int rc;
+
+	if ((rc = tm_store_read_samples(tr->store, run_id, name, &index, n, err)) < 0)
+		return rc;
+	if (!(*rows = malloc((*n ? *n : 1) * sizeof(size_t)))) {
+		free(index);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (index[i] < 0 || (uint64_t)index[i] >= tr->dataset->n_samples) {
+			free(index);
+			return tm_error_set(err, TM_ERR_INPUT,
+					    "the run's %s split names row %lld, but the data has %zu rows",
+					    name, (long long)index[i], tr->dataset->n_samples);
+		}
+		(*rows)[i] = (size_t)index[i];
+	}
+	free(index);
+	return 0;
+}
+
+/* restore - the state after the last committed epoch (checkpoint and summaries). */
+static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err)
+{
+	struct tm_checkpoint cp;
+	uint64_t head[2];
+	int rc;
+
+	if (epochs_done == 0)
+		return 0; /* nothing committed: start as a new run would */
+	if ((rc = tm_store_read_checkpoint(tr->store, tr->run_id, &cp, err)) < 0)
+		return rc;
+	if (cp.epoch != epochs_done - 1 || cp.extra_bytes < sizeof(head)) {
+		rc = tm_error_set(err, TM_ERR_INPUT, "the run's checkpoint is not of its last epoch");
+		goto out;
+	}
+	memcpy(head, cp.extra, sizeof(head));
+	if (head[0] != EXTRA_MAGIC) {
+		rc = tm_error_set(err, TM_ERR_INPUT, "the run's checkpoint is unreadable");
+		goto out;
+	}
+	if ((rc = tm_mlp_load(tr->mlp, cp.parameters, cp.parameters_bytes, err)) < 0 ||
+	    (rc = tm_optimizer_load(tr->optimizer, cp.optimizer, cp.optimizer_bytes, err)) < 0 ||
+	    (rc = tm_weighting_load(tr->weighting, (char *)cp.extra + sizeof(head),
+				    cp.extra_bytes - sizeof(head), err)) < 0)
+		goto out;
+	for (size_t t = 0; tr->config->keep == TM_KEEP_SUMMARY && t < tr->n_tasks && rc == 0; t++) {
+		struct tm_recorder *r = tr->recorder;
+
+		rc = tm_store_read_summary(tr->store, tr->run_id, (int64_t)t, tr->n_train,
+					   r->mean + t * tr->n_train, r->m2 + t * tr->n_train,
+					   r->correct + t * tr->n_train, &r->n_epochs, err);
+	}
+out:
+	tm_checkpoint_release(&cp);
+	return rc;
+}
+
+static int check_same_data(const struct tm_dataset *dataset, const struct tm_trainer_loaded *loaded,
+			   struct tm_error *err)
+{
+	char sha[65];
+	int rc;
+
+	if (!loaded->data_sha256 || (rc = data_hash(dataset, &loaded->config, sha, err)) < 0)
+		return 0;
+	if (sha[0] && strcmp(sha, loaded->data_sha256) != 0)
+		return tm_error_set(err, TM_ERR_INPUT,
+				    "the data file changed since the run started (its sha256 differs)");
+	return 0;
+}
+
+int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
+		    const struct tm_trainer_loaded *loaded,
+		    const struct tm_progress *progress, struct tm_error *err)
+{
+	struct trainer tr = { .store = store, .dataset = dataset, .config = &loaded->config,
+			      .progress = progress, .lock_fd = -1, .run_id = loaded->run_id };
+	const char *problem = tm_trainer_check_config(&loaded->config, 0);
+	int rc;
+
+	if (problem) {
+		rc = tm_error_set(err, TM_ERR_INPUT, "the run's configuration is invalid: %s", problem);
+		goto out;
+	}
+	if ((rc = check_same_data(dataset, loaded, err)) < 0 ||
+	    (rc = read_split(&tr, loaded->run_id, "train", &tr.train_rows, &tr.n_train, err)) < 0 ||
+	    (rc = read_split(&tr, loaded->run_id, "valid", &tr.valid_rows, &tr.n_valid, err)) < 0)
+		goto out;
+	if (!tr.n_train || tr.config->batch_size > tr.n_train) {
+		rc = tm_error_set(err, TM_ERR_INPUT, "the run's training split is empty or too small");
+		goto out;
+	}
+	if ((rc = prepare(&tr, err)) < 0 || (rc = open_lock_file(&tr, err)) < 0 ||
+	    (rc = lock_run(&tr, loaded->run_id, err)) < 0 || (rc = mark_dead_runs(&tr, err)) < 0 ||
+	    (rc = restore(&tr, loaded->epochs_done, err)) < 0 ||
+	    (rc = tm_store_set_run_status(store, loaded->run_id, TM_RUN_RUNNING, NULL, err)) < 0)
+		goto out;
+	rc = train_epochs(&tr, (size_t)loaded->epochs_done, err);
+out:
+	release(&tr);
+	return rc;
+}
