@@ -6,6 +6,7 @@
 #include "commands.h"
 
 const struct cli_command cli_commands[] = {
+	{ "demo", cmd_demo, "run everything on generated data with known groups", cmd_demo_usage },
 	{ "synth", cmd_synth, "generate a dataset with planted task groups", cmd_synth_usage },
 	{ "inspect", cmd_inspect, "describe a dataset: shape, labels, co-occurrence", cmd_inspect_usage },
 	{ "train", cmd_train, "train a multi-task model and record its data maps", cmd_train_usage },

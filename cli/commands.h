@@ -11,6 +11,7 @@
 	int cmd_##name(int argc, char **argv, struct cli_context *context); \
 	extern const char cmd_##name##_usage[]
 
+DECLARE_COMMAND(demo);
 DECLARE_COMMAND(synth);
 DECLARE_COMMAND(inspect);
 DECLARE_COMMAND(train);
