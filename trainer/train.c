@@ -683,6 +683,27 @@ out:
 	return rc;
 }
 
+/*
+ * add_labels - the gold labels of every task over the training positions,
+ * which the labels and predictions estimators need (store/analyses.h).
+ */
+static int add_labels(struct trainer *tr, const struct tm_split *split, struct tm_error *err)
+{
+	int8_t *column = malloc((split->n_train ? split->n_train : 1) * sizeof(*column));
+	int rc = 0;
+
+	if (!column)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t t = 0; t < tr->n_tasks && rc == 0; t++) {
+		for (size_t i = 0; i < split->n_train; i++)
+			column[i] = (int8_t)tm_dataset_label(tr->dataset, split->train[i], t);
+		rc = tm_store_write_labels(tr->store, tr->run_id, (int64_t)t, column,
+					   split->n_train, err);
+	}
+	free(column);
+	return rc;
+}
+
 /* data_hash - sha256 of the data file, or "" for in-memory data. */
 static int data_hash(const struct tm_dataset *dataset, const struct tm_trainer_config *config,
 		     char hex[65], struct tm_error *err)
@@ -718,7 +739,7 @@ static int create_run(struct trainer *tr, const struct tm_split *split, const ch
 	    (rc = lock_run(tr, run.id, err)) < 0)
 		goto fail;
 	tr->run_id = run.id;
-	if ((rc = add_tasks(tr, split, err)) < 0 ||
+	if ((rc = add_tasks(tr, split, err)) < 0 || (rc = add_labels(tr, split, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "train", split->train, split->n_train, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "valid", split->valid, split->n_valid, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "test", split->test, split->n_test, err)) < 0 ||
