@@ -22,6 +22,9 @@ struct tm_store {
 	char *path;
 	unsigned flags;
 	int in_transaction;
+	int liveness_fd;        /* "<db>.trainers", opened on first use; -1 before */
+	int64_t *claimed;       /* runs this connection claimed (tm_store_claim_run) */
+	size_t n_claimed;
 	size_t n_cached;
 	struct cached_statement cache[STORE_MAX_STATEMENTS];
 };
@@ -51,6 +54,16 @@ int store_step_done(struct tm_store *store, sqlite3_stmt *stmt,
 
 /* store_bind_text_or_null - bind @text, or NULL when @text is NULL. */
 int store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text);
+
+/*
+ * store_run_alive - 1 when another process holds run @run_id's liveness
+ * lock or this connection claimed it, 0 when nobody does (the run's process
+ * is gone), or 1 as well when that cannot be told (no lock file access).
+ */
+int store_run_alive(struct tm_store *store, int64_t run_id);
+
+/* store_liveness_release - drop the claims and close the lock file. */
+void store_liveness_release(struct tm_store *store);
 
 /* store_migrate - bring the schema to the current version (in transactions). */
 int store_migrate(struct tm_store *store, struct tm_error *err);

@@ -107,22 +107,41 @@ int tm_store_set_run_status(struct tm_store *store, int64_t run_id,
 	return store_step_done(store, stmt, err, "cannot update the run's status");
 }
 
+static const char running_runs_sql[] = "SELECT id FROM runs WHERE status = 'running'";
 static const char mark_stale_sql[] =
 	"UPDATE runs SET status = 'interrupted',"
 	" message = coalesce(message, 'the process stopped before the run finished'),"
 	" finished_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-	" WHERE status = 'running'";
+	" WHERE id = ?1 AND status = 'running'";
 
 int tm_store_mark_stale_runs(struct tm_store *store, struct tm_error *err)
 {
-	sqlite3_stmt *stmt = store_statement(store, mark_stale_sql, err);
-	int rc;
+	sqlite3_stmt *list = store_statement(store, running_runs_sql, err), *mark;
+	int64_t ids[256];
+	size_t n = 0;
+	int rc, changed = 0;
 
-	if (!stmt)
+	if (!list)
 		return err ? err->code : TM_ERR_DB;
-	if ((rc = store_step_done(store, stmt, err, "cannot mark stale runs")) < 0)
-		return rc;
-	return sqlite3_changes(store->db);
+	/* at most 256 stale runs per call: more are marked by the next writer */
+	while ((rc = sqlite3_step(list)) == SQLITE_ROW && n < sizeof(ids) / sizeof(ids[0])) {
+		int64_t id = sqlite3_column_int64(list, 0);
+
+		if (!store_run_alive(store, id))
+			ids[n++] = id;
+	}
+	sqlite3_reset(list);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_db_error(store, err, "cannot read runs");
+	if (!(mark = store_statement(store, mark_stale_sql, err)))
+		return err ? err->code : TM_ERR_DB;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(mark, 1, ids[i]);
+		if ((rc = store_step_done(store, mark, err, "cannot mark stale runs")) < 0)
+			return rc;
+		changed += sqlite3_changes(store->db);
+	}
+	return changed;
 }
 
 #define RUN_COLUMNS \
@@ -175,6 +194,11 @@ static int each_run(struct tm_store *store, sqlite3_stmt *stmt,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rows++;
 		read_run(stmt, &run);
+		if (strcmp(run.status, TM_RUN_RUNNING) == 0 && !store_run_alive(store, run.id)) {
+			run.status = TM_RUN_INTERRUPTED; /* its process is gone */
+			if (!run.message)
+				run.message = "the process stopped before the run finished";
+		}
 		if ((rc = fn(context, &run)) != 0) {
 			sqlite3_reset(stmt);
 			return rc;

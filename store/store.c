@@ -167,6 +167,7 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	}
 	store->flags = flags;
+	store->liveness_fd = -1;
 	if (sqlite3_open_v2(path, &store->db, open_flags, NULL) != SQLITE_OK) {
 		rc = tm_error_set(err, TM_ERR_IO, "cannot open database '%s': %s%s", path,
 				  store->db ? sqlite3_errmsg(store->db) : "out of memory",
@@ -192,6 +193,7 @@ void tm_store_close(struct tm_store *store)
 	if (store->in_transaction)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(store->db);
+	store_liveness_release(store);
 	free(store->path);
 	free(store);
 }

@@ -118,10 +118,19 @@ int tm_store_set_run_status(struct tm_store *store, int64_t run_id,
 			    struct tm_error *err);
 
 /*
- * tm_store_mark_stale_runs - mark runs still "running" as "interrupted".
- * Called by a writer that holds the database and knows no other process is
- * training (a crashed run never got to say it stopped). Returns the number of
- * runs changed, or a negative code.
+ * tm_store_claim_run - declare that this process trains run @run_id, until
+ * the store is closed or the process ends (however it ends): other
+ * processes then see the run as alive. TM_ERR_DENIED when another live
+ * process has claimed it. Readers show a "running" run that nobody claims
+ * as "interrupted".
+ */
+int tm_store_claim_run(struct tm_store *store, int64_t run_id, struct tm_error *err);
+
+/*
+ * tm_store_mark_stale_runs - record as "interrupted" every run still stored
+ * as "running" whose process is gone (nobody claims it), so the database
+ * itself says what happened. Returns the number of runs changed, or a
+ * negative code.
  */
 int tm_store_mark_stale_runs(struct tm_store *store, struct tm_error *err);
 
@@ -190,5 +199,7 @@ int tm_store_query(struct tm_store *store, const char *sql,
 #include "analyses.h"
 /* What only reports read: dataset rows, evaluation summaries. */
 #include "report-reads.h"
+/* What `taskmap evaluate` writes: evaluations and their held-out results. */
+#include "evaluations.h"
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -138,6 +140,65 @@ START_TEST(stale_running_runs_become_interrupted)
 	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 1);
 	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 0);
 	tm_store_close(store);
+}
+END_TEST
+
+static int keep_status(void *context, const struct tm_run_record *run)
+{
+	snprintf(context, 32, "%s", run->status);
+	return 0;
+}
+
+static void expect_status(const char *which, const char *expected)
+{
+	struct tm_store *reader = NULL;
+	struct tm_error err = { 0 };
+	char status[32] = "";
+
+	ck_assert_int_eq(tm_store_open(&reader, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_int_eq(tm_store_run_get(reader, which, keep_status, status, &err), 0);
+	ck_assert_str_eq(status, expected);
+	tm_store_close(reader);
+}
+
+START_TEST(a_claimed_run_lives_as_long_as_its_process)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_run_record run = { .name = "live", .kind = "train", .status = TM_RUN_RUNNING };
+	int ready[2], status;
+	pid_t child;
+	char byte;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	ck_assert_int_eq(tm_store_create_run(store, &run, &err), 0);
+	tm_store_close(store);
+	expect_status("live", TM_RUN_INTERRUPTED); /* nobody claims it */
+	ck_assert_int_eq(pipe(ready), 0);
+	if ((child = fork()) == 0) {
+		struct tm_store *trainer = NULL;
+
+		if (tm_store_open(&trainer, db_path, 0, NULL) < 0 ||
+		    tm_store_claim_run(trainer, run.id, NULL) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause(); /* killed by the parent */
+		_exit(0);
+	}
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	expect_status("live", TM_RUN_RUNNING);
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	ck_assert_int_eq(tm_store_claim_run(store, run.id, &err), TM_ERR_DENIED);
+	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 0);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	expect_status("live", TM_RUN_INTERRUPTED);
+	ck_assert_int_eq(tm_store_mark_stale_runs(store, &err), 1);
+	ck_assert_int_eq(tm_store_claim_run(store, run.id, &err), 0);
+	tm_store_close(store);
+	close(ready[0]);
+	close(ready[1]);
 }
 END_TEST
 
@@ -324,6 +385,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, creates_and_migrates_an_empty_file);
 	tcase_add_test(tc, reopen_keeps_runs_and_names_them);
 	tcase_add_test(tc, stale_running_runs_become_interrupted);
+	tcase_add_test(tc, a_claimed_run_lives_as_long_as_its_process);
 	tcase_add_test(tc, reader_works_while_a_writer_holds_a_transaction);
 	tcase_add_loop_test(tc, query_refuses_writes, 0,
 			    (int)(sizeof(refused_sql) / sizeof(refused_sql[0])));
