@@ -56,6 +56,7 @@ const char cmd_select_usage[] =
 	"on the optimal validation objective (equal to it for exact).\n";
 
 #define MAX_BUDGETS 64
+#define LABEL_CHARS 4096 /* a network's task names, joined */
 
 /* The command's options after parsing. */
 struct select_options {
@@ -197,8 +198,8 @@ static void format_number(char *buffer, size_t size, double value, int format)
 static char *networks_text(const struct tm_selection_problem *problem, const size_t *chosen,
 			   size_t n_chosen)
 {
-	size_t size = n_chosen * 80 + 1, used = 0;
-	char *text = malloc(size), label[80];
+	size_t size = n_chosen * LABEL_CHARS + 1, used = 0;
+	char *text = malloc(size), label[LABEL_CHARS];
 
 	if (!text)
 		return NULL;
@@ -322,7 +323,7 @@ static int add_choice(struct output_table *table, const struct select_inputs *in
 	row.lower_bound = problem == inputs->validation ? selection.lower_bound : NAN;
 	if (problem->negated) {
 		row.validation = -selection.objective;
-		row.lower_bound = NAN; /* an upper bound when maximising: printed as objective */
+		row.lower_bound = -selection.lower_bound; /* maximising: an upper bound */
 	} else if ((rc = tm_selection_score(inputs->validation, selection.chosen,
 					    selection.n_chosen, &row.validation, NULL, err)) < 0) {
 		goto out;
@@ -476,7 +477,7 @@ out:
 int cmd_select(int argc, char **argv, struct cli_context *context)
 {
 	static const char *const affinity_names[] = { "budget", "method", "groups", "cost",
-						      "affinity", "test", "lower_bound" };
+						      "affinity", "test", "upper_bound" };
 	struct select_options options = { .format = OUTPUT_TABLE };
 	struct tm_selection_problem *problems[3] = { NULL, NULL, NULL };
 	struct select_inputs inputs = { 0 };
