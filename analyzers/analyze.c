@@ -21,10 +21,11 @@ void tm_analyze_defaults(struct tm_analyze_options *o)
 	o->epoch_from = 0;
 	o->epoch_to = 0;
 	/* measured best (bench/RESULTS.md); without stored labels: datamap */
-	o->estimators[0] = TM_ESTIMATOR_PREDICTIONS;
+	o->estimators[0] = TM_ESTIMATOR_PREDICTIONS_EPOCHWISE;
 	o->estimators[1] = TM_ESTIMATOR_DATAMAP;
 	o->n_estimators = 2;
 	o->skip_unavailable = 1;
+	o->first_available_only = 1; /* datamap only when the run has no labels or dynamics */
 	o->methods[0] = TM_METHOD_AVERAGE;
 	o->n_methods = 1;
 	o->k = 0;
@@ -61,7 +62,16 @@ struct analysis {
 	double store_seconds;
 };
 
-static int write_config(const struct tm_analyze_options *o, char *json, size_t size)
+/* effective_bootstrap - the resamples actually drawn for @n_tasks tasks. */
+static size_t effective_bootstrap(const struct tm_analyze_options *o, size_t n_tasks)
+{
+	if (o->bootstrap != TM_BOOTSTRAP_AUTO)
+		return o->bootstrap;
+	return n_tasks <= TM_BOOTSTRAP_AUTO_TASKS ? 10 : 0;
+}
+
+static int write_config(const struct tm_analyze_options *o, size_t n_tasks, char *json,
+			size_t size)
 {
 	size_t used = 0;
 	int n;
@@ -82,7 +92,7 @@ static int write_config(const struct tm_analyze_options *o, char *json, size_t s
 					 "], \"k\": %zu, \"k_max\": %zu, \"bootstrap\": %zu, \"restarts\": %zu,"
 					 " \"fuzzifier\": %.17g, \"seed\": %llu}",
 					 o->k, o->k_max,
-					 o->bootstrap == TM_BOOTSTRAP_AUTO ? (size_t)0 : o->bootstrap, o->restarts, o->fuzzifier,
+					 effective_bootstrap(o, n_tasks), o->restarts, o->fuzzifier,
 					 (unsigned long long)o->seed);
 	return used < size ? 0 : -1;
 }
@@ -267,12 +277,10 @@ static int analyze_method(struct analysis *a, const struct tm_relatedness *r, in
 	struct tm_clustering clustering = { 0 };
 	struct tm_stability stability = { 0 };
 	struct tm_analyze_result_row row = { r->estimator, method, 0, NULL, 0, NAN, 0, 0, recommended };
-	size_t k = o->k, bootstrap = o->bootstrap;
+	size_t k = o->k, bootstrap = effective_bootstrap(o, r->n_tasks);
 	double t0;
 	int rc;
 
-	if (bootstrap == TM_BOOTSTRAP_AUTO)
-		bootstrap = r->n_tasks <= TM_BOOTSTRAP_AUTO_TASKS ? 10 : 0;
 	if (k > r->n_tasks) {
 		return tm_error_set(err, TM_ERR_USAGE, "--k %zu is more than the %zu analysed tasks", k,
 				    r->n_tasks);
@@ -338,7 +346,7 @@ static int run_analysis(struct analysis *a, int64_t run_id, struct tm_error *err
 	if ((rc = tm_datamap_load(a->store, run_id, o->epoch_from, o->epoch_to, &a->map, o->progress,
 				  err)) < 0)
 		return rc;
-	if (write_config(o, config, sizeof(config)) < 0)
+	if (write_config(o, a->map->n_tasks, config, sizeof(config)) < 0)
 		return tm_error_set(err, TM_ERR_USAGE, "too many options to record");
 	record.epoch_from = a->map->epoch_from;
 	record.epoch_to = a->map->epoch_to;
@@ -353,12 +361,18 @@ static int run_analysis(struct analysis *a, int64_t run_id, struct tm_error *err
 		goto out;
 	a->store_seconds += now_seconds() - t0;
 	for (size_t e = 0, first = 1; e < o->n_estimators && rc == 0; e++) {
-		int needs_labels = o->estimators[e] == TM_ESTIMATOR_LABELS ||
-				   o->estimators[e] == TM_ESTIMATOR_PREDICTIONS;
+		enum tm_estimator estimator = o->estimators[e];
+		int needs_labels = estimator == TM_ESTIMATOR_LABELS ||
+				   estimator == TM_ESTIMATOR_PREDICTIONS ||
+				   estimator == TM_ESTIMATOR_PREDICTIONS_EPOCHWISE;
+		int needs_epochs = estimator == TM_ESTIMATOR_PREDICTIONS_EPOCHWISE;
 
-		if (needs_labels && !a->map->labels && o->skip_unavailable)
+		if (((needs_labels && !a->map->labels) || (needs_epochs && !a->map->epoch_codes)) &&
+		    o->skip_unavailable)
 			continue;
-		rc = analyze_estimator(a, o->estimators[e], first, err);
+		if (!first && o->first_available_only)
+			break;
+		rc = analyze_estimator(a, estimator, first, err);
 		first = 0;
 	}
 	t0 = now_seconds();

@@ -35,6 +35,9 @@ struct tm_datamap {
 	int8_t *labels;        /* n_tasks x n_samples 0/1/-1 (missing), NULL if not stored */
 	unsigned char *region; /* n_tasks x n_samples enum tm_region */
 	double ambiguous_threshold; /* pooled variability tertile used for regions */
+	size_t n_epochs;       /* epochs in the window kept per sample; 0 for summary-only runs */
+	uint16_t *epoch_codes; /* n_tasks x n_epochs x n_samples encoded p(gold)
+				  (tm_dynamics_decode), NULL when n_epochs is 0 */
 };
 
 /*
@@ -79,7 +82,8 @@ enum tm_estimator {
 	TM_ESTIMATOR_DATAMAP_STG, /* STG-MTL: raw (confidence, variability) vectors, Euclidean */
 	TM_ESTIMATOR_DATAMAP,     /* Pearson of confidence profiles, pairwise complete */
 	TM_ESTIMATOR_LABELS,      /* phi coefficient (+ r(j|i)) */
-	TM_ESTIMATOR_PREDICTIONS, /* Pearson of predicted P(y = 1) */
+	TM_ESTIMATOR_PREDICTIONS, /* Pearson of predicted P(y = 1), window mean */
+	TM_ESTIMATOR_PREDICTIONS_EPOCHWISE, /* mean over epochs of per-epoch Pearson of P(y = 1) */
 	TM_ESTIMATOR_COUNT,
 };
 
@@ -97,14 +101,18 @@ struct tm_relatedness {
 	size_t n_sparse_pairs; /* pairs with fewer than 3 common labelled samples (similarity 0) */
 };
 
-/* tm_estimator_name / tm_estimator_parse - "datamap-stg", "datamap", "labels", "predictions". */
+/*
+ * tm_estimator_name / tm_estimator_parse - "datamap-stg", "datamap", "labels",
+ * "predictions", "predictions-epochwise".
+ */
 const char *tm_estimator_name(enum tm_estimator estimator);
 int tm_estimator_parse(const char *name, enum tm_estimator *out);
 
 /*
  * tm_relatedness_compute - estimate the relatedness of @map's tasks with
- * @estimator into @out (its arrays new). "labels" and "predictions" need
- * stored labels (TM_ERR_INPUT otherwise). Never leaves NaN in the output:
+ * @estimator into @out (its arrays new). "labels", "predictions" and
+ * "predictions-epochwise" need stored labels, the last also per-epoch
+ * dynamics (TM_ERR_INPUT otherwise). Never leaves NaN in the output:
  * constant tasks and pairs with too few common samples get similarity 0.
  */
 int tm_relatedness_compute(const struct tm_datamap *map, enum tm_estimator estimator,
@@ -266,7 +274,8 @@ void tm_cluster_context_release(struct tm_cluster_context *context);
 
 /*
  * tm_default_k_max - the largest k tried by `--k auto` for n tasks:
- * min(n - 1, max(10, ceil(n / 3))), and at most 50 for the iterative methods.
+ * min(n - 1, max(10, min(ceil(n / 3), ceil(4 sqrt(n))))), and at most 50 for
+ * the iterative methods.
  */
 size_t tm_default_k_max(size_t n, enum tm_method method);
 
@@ -326,7 +335,8 @@ struct tm_analyze_options {
 	int64_t epoch_from, epoch_to;   /* window; epoch_to <= 0: all */
 	enum tm_estimator estimators[TM_ESTIMATOR_COUNT];
 	size_t n_estimators;            /* the first x first method is recommended */
-	int skip_unavailable;           /* drop labels/predictions when the run has no labels */
+	int skip_unavailable;           /* drop estimators the run lacks the data for */
+	int first_available_only;       /* run only the first estimator the run has data for */
 	enum tm_method methods[TM_METHOD_COUNT];
 	size_t n_methods;
 	size_t k;                       /* 0: choose automatically */
@@ -410,5 +420,47 @@ int tm_recommendation_read(struct tm_store *store, int64_t run_id, int64_t analy
 			   struct tm_recommendation **out, struct tm_error *err);
 
 void tm_recommendation_free(struct tm_recommendation *recommendation);
+
+/* ---- comparing evaluated groupings (evaluation.c) ---------------------------- */
+
+/*
+ * A task has negative transfer when its mean AUC over seeds falls below its
+ * single-task mean by more than the single-task spread across seeds (sample
+ * sd), and at least by this floor (3 seeds can show a spread of ~0 by chance).
+ */
+#define TM_NEGATIVE_TRANSFER_FLOOR 0.005
+
+/* One evaluation's held-out numbers summarised and compared with a reference. */
+struct tm_evaluation_stats {
+	double roc_auc;     /* mean over tasks of each task's mean AUC over seeds */
+	double roc_auc_sd;  /* sample sd across seeds of the per-seed mean AUC (NaN: < 2 seeds) */
+	double f1, accuracy; /* means over every (seed, task) result */
+	double delta_m;     /* Δm in % (Maninis et al. 2019) against the reference; NaN: none */
+	size_t n_negative;  /* tasks with negative transfer (see above) */
+	size_t n_compared;  /* tasks with an AUC in both (those Δm averages over) */
+};
+
+/*
+ * tm_evaluation_compare - summarise n_seeds x n_tasks seed-major result
+ * matrices (@auc, @f1, @accuracy; NaN where undefined; f1 and accuracy may
+ * be NULL) against @reference_auc (the single-task baseline, same shape and
+ * task order; NULL: no comparison):
+ * Δm = 100/T' sum_t (AUC_t - AUC_ref,t) / AUC_ref,t over the T' tasks with
+ * both AUCs, each the mean over seeds.
+ */
+void tm_evaluation_compare(size_t n_seeds, size_t n_tasks, const double *auc, const double *f1,
+			   const double *accuracy, const double *reference_auc,
+			   struct tm_evaluation_stats *out);
+
+/*
+ * tm_random_relabel - a random grouping of the same shape as one given by
+ * its member lists: @out[i] = pi(@members[i]) for a uniformly random
+ * permutation pi of the @n_tasks tasks (drawn from @rng). Group sizes,
+ * overlaps and coverage are kept; for a partition this is a uniformly
+ * random partition with the same group sizes. TM_ERR_USAGE when a member
+ * is not below n_tasks, TM_ERR_NOMEM.
+ */
+int tm_random_relabel(gsl_rng *rng, const size_t *members, size_t n_members, size_t n_tasks,
+		      size_t *out);
 
 #endif

@@ -139,8 +139,10 @@ int tm_cluster_run(const struct tm_cluster_context *context, size_t k, struct tm
 
 size_t tm_default_k_max(size_t n, enum tm_method method)
 {
-	size_t k_max = (n + 2) / 3 > 10 ? (n + 2) / 3 : 10;
+	size_t third = (n + 2) / 3, root = (size_t)ceil(4 * sqrt((double)n));
+	size_t k_max = third < root ? third : root;
 
+	k_max = k_max > 10 ? k_max : 10;
 	if (!is_agglomerative(method) && k_max > 50)
 		k_max = 50;
 	return n < 2 ? 1 : k_max > n - 1 ? n - 1 : k_max;

@@ -29,6 +29,7 @@ void tm_datamap_free(struct tm_datamap *map)
 	free(map->correctness);
 	free(map->labels);
 	free(map->region);
+	free(map->epoch_codes);
 	free(map);
 }
 
@@ -148,6 +149,12 @@ int tm_datamap_from_probabilities(const double *p, const int8_t *labels, size_t 
 	if ((rc = datamap_allocate(n_tasks, n_samples, &map, err)) < 0)
 		return rc;
 	map->epoch_to = (int64_t)n_epochs;
+	if (!(map->epoch_codes = malloc((n_tasks * n_epochs * n_samples > 0 ? n_tasks * n_epochs * n_samples : 1) *
+					sizeof(uint16_t))))
+		goto nomem;
+	map->n_epochs = n_epochs;
+	for (size_t c = 0; c < n_tasks * n_epochs * n_samples; c++)
+		map->epoch_codes[c] = tm_dynamics_encode(p[c]);
 	for (size_t t = 0; t < n_tasks; t++) {
 		snprintf(name, sizeof(name), "task-%zu", t);
 		map->task_index[t] = (int64_t)t;
@@ -308,6 +315,8 @@ static int load_task_dynamics(struct loader *l, struct tm_datamap *map, size_t t
 
 	if (rc < 0)
 		return rc;
+	if (map->epoch_codes)
+		memcpy(map->epoch_codes + t * epochs * n, l->raw, epochs * n * sizeof(uint16_t));
 	for (size_t c = 0; c < epochs * n; c++)
 		l->decoded[c] = tm_dynamics_decode(l->raw[c]);
 	for (size_t s = 0; s < n; s++)
@@ -353,8 +362,11 @@ static int load_labels(struct loader *l, struct tm_datamap *map, struct tm_error
 			return rc;
 	/* a label the run marks missing has no data-map point either */
 	for (size_t c = 0; c < map->n_tasks * n; c++)
-		if (map->labels[c] < 0)
+		if (map->labels[c] < 0) {
 			map->confidence[c] = map->variability[c] = map->correctness[c] = NAN;
+			for (size_t e = 0; e < map->n_epochs; e++)
+				map->epoch_codes[((c / n) * map->n_epochs + e) * n + c % n] = TM_DYNAMICS_MISSING;
+		}
 	return 0;
 }
 
@@ -407,6 +419,17 @@ int tm_datamap_load(struct tm_store *store, int64_t run_id, int64_t epoch_from,
 	map->run_id = run_id;
 	map->epoch_from = loader.from;
 	map->epoch_to = loader.to;
+	/* the per-epoch codes: for the epochwise estimator (2 bytes per value) */
+	if (!loader.summaries_only) {
+		size_t epochs = (size_t)(loader.to - loader.from), cells;
+
+		if (tm_size_mul(tasks.n * epochs, loader.n_samples, &cells) < 0 ||
+		    !(map->epoch_codes = malloc((cells ? cells : 1) * sizeof(uint16_t)))) {
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory for the per-epoch dynamics");
+			goto out;
+		}
+		map->n_epochs = epochs;
+	}
 	memcpy(map->task_index, tasks.index, tasks.n * sizeof(int64_t));
 	memcpy(map->task_names, tasks.names, tasks.n * sizeof(char *));
 	tasks.n = 0; /* names now owned by the map */
@@ -436,7 +459,10 @@ int tm_datamap_resample(const struct tm_datamap *map, const size_t *sample, size
 	*out = NULL;
 	if ((rc = datamap_allocate(map->n_tasks, n, &copy, err)) < 0)
 		return rc;
-	if (map->labels && !(copy->labels = malloc(map->n_tasks * n > 0 ? map->n_tasks * n : 1))) {
+	if ((map->labels && !(copy->labels = malloc(map->n_tasks * n > 0 ? map->n_tasks * n : 1))) ||
+	    (map->epoch_codes &&
+	     !(copy->epoch_codes = malloc((map->n_tasks * map->n_epochs * n > 0 ? map->n_tasks * map->n_epochs * n : 1) *
+					  sizeof(uint16_t))))) {
 		tm_datamap_free(copy);
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	}
@@ -455,7 +481,11 @@ int tm_datamap_resample(const struct tm_datamap *map, const size_t *sample, size
 			copy->region[to] = map->region[from];
 			if (map->labels)
 				copy->labels[to] = map->labels[from];
+			for (size_t e = 0; map->epoch_codes && e < map->n_epochs; e++)
+				copy->epoch_codes[(t * map->n_epochs + e) * n + i] =
+					map->epoch_codes[(t * map->n_epochs + e) * map->n_samples + sample[i]];
 		}
+	copy->n_epochs = map->epoch_codes ? map->n_epochs : 0;
 	free(copy->task_names);
 	copy->task_names = NULL; /* borrowed names are not needed by estimators */
 	*out = copy;

@@ -1,7 +1,8 @@
 /*
  * relatedness.c - task relatedness estimators: STG-MTL's raw data-map
  * vectors with Euclidean distance, correlation of confidence profiles, label
- * co-occurrence (phi and r(j|i)) and correlation of predicted probabilities.
+ * co-occurrence (phi and r(j|i)), correlation of predicted probabilities
+ * (over the window mean, or epoch by epoch and averaged).
  * Every pairwise sum is a BLAS product (sgemm/ssyrk over tasks x samples);
  * missing labels are handled pairwise over commonly labelled samples.
  */
@@ -17,7 +18,7 @@
 #define CONSTANT_VARIANCE 1e-10 /* below (per sample): no variation */
 
 static const char *const estimator_names[TM_ESTIMATOR_COUNT] = {
-	"datamap-stg", "datamap", "labels", "predictions",
+	"datamap-stg", "datamap", "labels", "predictions", "predictions-epochwise",
 };
 
 const char *tm_estimator_name(enum tm_estimator estimator)
@@ -421,6 +422,66 @@ static int estimate_from_labels(const struct tm_datamap *map, int predicted,
 	return rc;
 }
 
+/*
+ * estimate_epochwise - the mean over the window's epochs of the per-epoch
+ * Pearson correlation of predicted P(y = 1) (docs/methods.md). Late epochs
+ * of a model that memorises noisy labels push P(y = 1) towards the labels
+ * themselves (mutually exclusive for one-vs-rest tasks); the early epochs
+ * keep the shared structure, and the mean weighs every stage alike.
+ */
+static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatedness *r,
+			      struct tm_error *err)
+{
+	size_t n = map->n_tasks, m = map->n_samples, epochs = map->n_epochs;
+	float *rows = NULL;
+	double *sum = NULL, *common = NULL;
+	int rc = 0;
+
+	if (!map->labels)
+		return tm_error_set(err, TM_ERR_INPUT,
+				    "the 'predictions-epochwise' estimator needs the run's labels, which are not stored");
+	if (!map->epoch_codes || epochs == 0)
+		return tm_error_set(err, TM_ERR_INPUT,
+				    "the 'predictions-epochwise' estimator needs per-epoch dynamics (the run keeps summaries only)");
+	rows = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
+	sum = calloc(n * n > 0 ? n * n : 1, sizeof(double));
+	common = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
+	if (!rows || !sum || !common) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t e = 0; e < epochs && rc == 0; e++) {
+		for (size_t t = 0; t < n; t++) {
+			const uint16_t *code = map->epoch_codes + (t * epochs + e) * m;
+
+			for (size_t s = 0; s < m; s++) {
+				int8_t y = map->labels[t * m + s];
+				double p = tm_dynamics_decode(code[s]);
+
+				rows[t * m + s] = y < 0 || p != p ? NAN : (float)(y == 1 ? p : 1 - p);
+			}
+		}
+		if ((rc = tm_pairwise_correlation(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, err)) < 0)
+			goto out;
+		for (size_t c = 0; c < n * n; c++)
+			sum[c] += r->gram[c];
+	}
+	for (size_t c = 0; c < n * n; c++) {
+		r->gram[c] = sum[c] / (double)epochs;
+		r->stored[c] = r->gram[c];
+		r->affinity[c] = r->gram[c] > 0 ? r->gram[c] : 0;
+		r->n_sparse_pairs += c / n < c % n && common[c] < MIN_COMMON_SAMPLES;
+	}
+	distances_from_gram(r);
+	r->stored_kind = "similarity";
+	r->n_constant = count_constant(r->stored, n);
+out:
+	free(rows);
+	free(sum);
+	free(common);
+	return rc;
+}
+
 int tm_relatedness_compute(const struct tm_datamap *map, enum tm_estimator estimator,
 			   struct tm_relatedness *out, struct tm_error *err)
 {
@@ -440,6 +501,9 @@ int tm_relatedness_compute(const struct tm_datamap *map, enum tm_estimator estim
 	case TM_ESTIMATOR_LABELS:
 	case TM_ESTIMATOR_PREDICTIONS:
 		rc = estimate_from_labels(map, estimator == TM_ESTIMATOR_PREDICTIONS, out, err);
+		break;
+	case TM_ESTIMATOR_PREDICTIONS_EPOCHWISE:
+		rc = estimate_epochwise(map, out, err);
 		break;
 	default:
 		rc = tm_error_set(err, TM_ERR_USAGE, "unknown relatedness estimator");

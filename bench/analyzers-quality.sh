@@ -10,20 +10,20 @@ work=${2:-$(mktemp -d)}
 taskmap=$build/cli/taskmap
 mkdir -p "$work"
 printf 'case\tseed\testimator\tcluster\tk\tk_found\tari\tnmi\n'
-for case in latent-4x4 hierarchy-4x4 hierarchy-20x5 latent-4x4-missing40; do
+for case in latent-4x4 hierarchy-4x4 hierarchy-20x5 latent-4x4-missing40 hierarchy-4x4-missing40; do
 	case $case in
 	latent-4x4) opts="--structure latent --groups 4 --tasks-per-group 4"; k=4 ;;
 	hierarchy-4x4) opts="--structure hierarchy --groups 4 --tasks-per-group 4"; k=4 ;;
 	hierarchy-20x5) opts="--structure hierarchy --groups 20 --tasks-per-group 5 --samples 4000"; k=20 ;;
 	latent-4x4-missing40) opts="--structure latent --groups 4 --tasks-per-group 4 --missing 0.4"; k=4 ;;
+	hierarchy-4x4-missing40) opts="--structure hierarchy --groups 4 --tasks-per-group 4 --missing 0.4"; k=4 ;;
 	esac
 	for seed in 1 2 3; do
 		base=$work/$case-$seed
 		rm -f "$base.db"
 		$taskmap synth $opts --seed "$seed" --out "$base.arff" >/dev/null
 		$taskmap train "$base.arff" --db "$base.db" --lr 0.01 --seed "$seed" -q >/dev/null
-		"$build/bench/store-labels" "$base.db" run-1 "$base.arff"
-		for estimator in datamap-stg datamap labels predictions; do
+		for estimator in datamap-stg datamap labels predictions predictions-epochwise; do
 			for cluster in kmeans fuzzy-stg fuzzy agglomerative-average agglomerative-complete agglomerative-ward spectral; do
 				for kk in $k auto; do
 					$taskmap analyze --db "$base.db" --relatedness $estimator --cluster $cluster \

@@ -25,15 +25,17 @@ const char cmd_analyze_usage[] =
 	"  --epochs FROM:TO    epoch window, 0-based and end-exclusive like a Python slice:\n"
 	"                      '2:' skips the first two epochs, ':5' keeps five, '-3:' the\n"
 	"                      last three (default: all committed epochs)\n"
-	"  --relatedness LIST  comma-separated estimators: predictions, datamap,\n"
-	"                      datamap-stg, labels; the first one is recommended (default\n"
-	"                      predictions,datamap; datamap when the run stores no labels)\n"
+	"  --relatedness LIST  comma-separated estimators: predictions-epochwise,\n"
+	"                      predictions, datamap, datamap-stg, labels; the first one is\n"
+	"                      recommended (default predictions-epochwise; datamap when\n"
+	"                      the run stores no labels or only summaries)\n"
 	"  --cluster LIST      comma-separated methods: agglomerative-average (default),\n"
 	"                      agglomerative-complete, agglomerative-ward, kmeans,\n"
 	"                      fuzzy-stg, fuzzy, spectral; the first one is recommended\n"
 	"  --k K|auto          number of groups (default auto: the largest silhouette)\n"
-	"  --k-max N           largest k tried by --k auto (default min(T-1, max(10, T/3)),\n"
-	"                      at most 50 for kmeans, fuzzy and spectral)\n"
+	"  --k-max N           largest k tried by --k auto (default min(T-1, max(10,\n"
+	"                      min(T/3, 4 sqrt(T)))), at most 50 for kmeans, fuzzy and\n"
+	"                      spectral)\n"
 	"  --bootstrap B       resamples of the samples for stability (default 10 up to\n"
 	"                      200 tasks, else 0: none)\n"
 	"  --restarts N        k-means++ restarts (default 10)\n"
@@ -136,6 +138,7 @@ static int parse_lists(const struct cli_context *context, int option, const char
 			o->estimators[i] = (enum tm_estimator)values[i];
 		o->n_estimators = code ? o->n_estimators : n;
 		o->skip_unavailable = 0;
+		o->first_available_only = 0;
 	} else {
 		code = parse_list(context, "--cluster", text, parse_method, values, TM_METHOD_COUNT, &n);
 		for (size_t i = 0; !code && i < n; i++)

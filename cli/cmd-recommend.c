@@ -26,6 +26,8 @@ const char cmd_recommend_usage[] =
 	"could not reproduce the group), 'train-alone' (a task related to no other task:\n"
 	"a candidate to train on its own). JSON is one object: {\"groups\": [{\"tasks\":\n"
 	"[...], ...}], \"k\", \"method\", \"relatedness\", \"memberships\", ...}.\n"
+	"Groups are numbered from 1 in every format (JSON: each group's \"group\"); a\n"
+	"task's \"memberships\" list its weight in group 1, 2, ... in that order.\n"
 	"\n"
 	"  --run RUN      a run name or id\n"
 	"  --analysis ID  an analysis id (from `taskmap analyze`)\n"
@@ -174,8 +176,14 @@ static int print_groups(const struct tm_recommendation *r, enum output_format fo
 		printf("\n");
 	}
 	output_table_print(table, format);
-	if (format == OUTPUT_TABLE)
-		printf("* train-alone candidate: related to no other task\n");
+	if (format == OUTPUT_TABLE) {
+		int flagged = 0;
+
+		for (size_t i = 0; i < r->n_tasks; i++)
+			flagged |= r->train_alone[i];
+		if (flagged) /* the legend of the '*' marks, only when one is shown */
+			printf("* train-alone candidate: related to no other task\n");
+	}
 	output_table_destroy(table);
 	return EXIT_OK;
 }

@@ -281,6 +281,67 @@ START_TEST(test_estimators_recover_groups)
 }
 END_TEST
 
+/*
+ * predictions-epochwise averages per-epoch correlations: two tasks that agree
+ * in epoch 0 (r = 1) and disagree in epoch 1 (r = -1) score 0, where the
+ * window-mean estimator sees a constant task; without per-epoch dynamics the
+ * estimator refuses with TM_ERR_INPUT.
+ */
+START_TEST(test_epochwise_known_answer)
+{
+	const double a[6] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6 };
+	double p[2 * 2 * 6];
+	int8_t labels[2 * 6];
+	struct tm_datamap *map = NULL;
+	struct tm_relatedness r;
+	struct tm_error err = { 0 };
+	uint16_t *codes;
+
+	for (size_t s = 0; s < 6; s++) {
+		p[(0 * 2 + 0) * 6 + s] = a[s];
+		p[(0 * 2 + 1) * 6 + s] = a[s];
+		p[(1 * 2 + 0) * 6 + s] = a[s];
+		p[(1 * 2 + 1) * 6 + s] = a[5 - s];
+		labels[s] = labels[6 + s] = 1;
+	}
+	ck_assert_int_eq(tm_datamap_from_probabilities(p, labels, 2, 2, 6, &map, NULL), 0);
+	ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_PREDICTIONS_EPOCHWISE, &r, NULL), 0);
+	ck_assert_double_eq_tol(r.stored[1], 0.0, 1e-4);
+	ck_assert_double_eq_tol(r.stored[0], 1.0, 1e-12);
+	ck_assert_double_eq_tol(r.distance[1], sqrt(2.0), 1e-4);
+	ck_assert_str_eq(r.stored_kind, "similarity");
+	tm_relatedness_release(&r);
+	/* agreeing in both epochs: 1 */
+	for (size_t s = 0; s < 6; s++)
+		p[(1 * 2 + 1) * 6 + s] = a[s];
+	tm_datamap_free(map);
+	ck_assert_int_eq(tm_datamap_from_probabilities(p, labels, 2, 2, 6, &map, NULL), 0);
+	ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_PREDICTIONS_EPOCHWISE, &r, NULL), 0);
+	ck_assert_double_eq_tol(r.stored[1], 1.0, 1e-4);
+	tm_relatedness_release(&r);
+	/* a summary-only run keeps no per-epoch codes */
+	codes = map->epoch_codes;
+	map->epoch_codes = NULL;
+	ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_PREDICTIONS_EPOCHWISE, &r, &err),
+			 TM_ERR_INPUT);
+	ck_assert(strstr(err.message, "per-epoch") != NULL);
+	map->epoch_codes = codes;
+	tm_datamap_free(map);
+}
+END_TEST
+
+/* The default k_max: max(10, min(ceil(n/3), ceil(4 sqrt(n)))), at most n - 1. */
+START_TEST(test_default_k_max)
+{
+	ck_assert_uint_eq(tm_default_k_max(1, TM_METHOD_AVERAGE), 1);
+	ck_assert_uint_eq(tm_default_k_max(5, TM_METHOD_AVERAGE), 4);
+	ck_assert_uint_eq(tm_default_k_max(16, TM_METHOD_AVERAGE), 10);
+	ck_assert_uint_eq(tm_default_k_max(100, TM_METHOD_AVERAGE), 34);
+	ck_assert_uint_eq(tm_default_k_max(983, TM_METHOD_AVERAGE), 126);
+	ck_assert_uint_eq(tm_default_k_max(983, TM_METHOD_SPECTRAL), 50);
+}
+END_TEST
+
 /* Degenerate inputs: identical and constant tasks give finite matrices; 1 and 2 tasks. */
 START_TEST(test_degenerate_inputs)
 {
@@ -366,7 +427,7 @@ static void store_planted_run(struct temp_store *t, size_t n_groups, size_t per_
 	t->run_id = run.id;
 	planted_dynamics(n_groups, per_group, n_epochs, n_samples, missing, 5, p, labels);
 	for (size_t i = 0; i < n_tasks; i++) {
-		snprintf(names[i], sizeof(names[i]), "t%02zu", i);
+		snprintf(names[i], sizeof(names[i]), "t%02u", (unsigned)(i % 1000));
 		tasks[i] = (struct tm_task_record){ .index = (int64_t)i, .name = names[i] };
 	}
 	for (size_t s = 0; s < n_samples; s++)
@@ -418,6 +479,7 @@ START_TEST(test_end_to_end_planted)
 	options.estimators[0] = TM_ESTIMATOR_DATAMAP;
 	options.estimators[1] = TM_ESTIMATOR_LABELS;
 	options.n_estimators = 2;
+	options.first_available_only = 0; /* both estimators, as `--relatedness` asks */
 	options.methods[1] = TM_METHOD_FUZZY_STG;
 	options.n_methods = 2;
 	options.bootstrap = 4;
@@ -519,6 +581,8 @@ Suite *analyzers_suite(void)
 	tcase_add_test(clustering, test_spectral_blocks);
 	tcase_add_test(clustering, test_estimators_recover_groups);
 	tcase_add_test(clustering, test_degenerate_inputs);
+	tcase_add_test(clustering, test_epochwise_known_answer);
+	tcase_add_test(clustering, test_default_k_max);
 	tcase_add_test(store, test_end_to_end_planted);
 	tcase_add_test(store, test_store_round_trip);
 	tcase_set_timeout(store, 120);
