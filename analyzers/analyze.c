@@ -26,7 +26,8 @@ void tm_analyze_defaults(struct tm_analyze_options *o)
 	o->n_estimators = 2;
 	o->skip_unavailable = 1;
 	o->first_available_only = 1; /* datamap only when the run has no labels or dynamics */
-	o->methods[0] = TM_METHOD_AVERAGE;
+	/* measured best on planted groups (bench/RESULTS.md) */
+	o->methods[0] = TM_METHOD_SPECTRAL_AVERAGE;
 	o->n_methods = 1;
 	o->k = 0;
 	o->bootstrap = TM_BOOTSTRAP_AUTO;
@@ -178,9 +179,10 @@ static int write_k_curve(struct analysis *a, int64_t matrix_id, enum tm_method m
 	if (!scores)
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < candidates; i++) {
-		scores[n++] = (struct tm_k_score){ matrix_id, tm_method_name(method), "silhouette",
+		if (!isnan(curve->silhouette[i]))
+			scores[n++] = (struct tm_k_score){ matrix_id, tm_method_name(method), "silhouette",
 						   (int64_t)(curve->k_min + i), curve->silhouette[i] };
-		if (curve->eigengap)
+		if (curve->eigengap && !isnan(curve->eigengap[i]))
 			scores[n++] = (struct tm_k_score){ matrix_id, tm_method_name(method), "eigengap",
 							   (int64_t)(curve->k_min + i), curve->eigengap[i] };
 	}
@@ -277,7 +279,7 @@ static int analyze_method(struct analysis *a, const struct tm_relatedness *r, in
 	struct tm_clustering clustering = { 0 };
 	struct tm_stability stability = { 0 };
 	struct tm_analyze_result_row row = { r->estimator, method, 0, NULL, 0, NAN, 0, 0, recommended };
-	size_t k = o->k, bootstrap = effective_bootstrap(o, r->n_tasks);
+	size_t k = o->k, k_max, bootstrap = effective_bootstrap(o, r->n_tasks);
 	double t0;
 	int rc;
 
@@ -285,7 +287,9 @@ static int analyze_method(struct analysis *a, const struct tm_relatedness *r, in
 		return tm_error_set(err, TM_ERR_USAGE, "--k %zu is more than the %zu analysed tasks", k,
 				    r->n_tasks);
 	}
-	if ((rc = tm_cluster_prepare(&context, r, method, o->restarts, o->fuzzifier, o->seed, err)) < 0)
+	k_max = k ? k : o->k_max ? o->k_max : tm_default_k_max(r->n_tasks, method);
+	if ((rc = tm_cluster_prepare(&context, r, method, o->restarts, o->fuzzifier, o->seed, k_max,
+				     err)) < 0)
 		return rc;
 	if (!k && (rc = tm_choose_k(&context, o->k_max, &curve, o->progress, err)) < 0)
 		goto out;

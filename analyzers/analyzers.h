@@ -143,6 +143,7 @@ enum tm_method {
 	TM_METHOD_COMPLETE,
 	TM_METHOD_WARD,
 	TM_METHOD_SPECTRAL,
+	TM_METHOD_SPECTRAL_AVERAGE, /* spectral embedding, then average linkage on its rows */
 	TM_METHOD_COUNT,
 };
 
@@ -201,19 +202,33 @@ int tm_tree_cut(struct tm_clustering *tree, size_t k, struct tm_error *err);
 
 /*
  * tm_spectral_embed - the normalised spectral embedding of @affinity (Ng,
- * Jordan and Weiss 2002): the eigenvalues of D^-1/2 A D^-1/2 in decreasing
- * order into @eigenvalues (n) and the eigenvectors into @vectors (n x n,
- * column c = c-th eigenvector). GSL's symmetric eigensolver.
+ * Jordan and Weiss 2002): the @n_vectors (1..n) largest eigenvalues of
+ * M = D^-1/2 A D^-1/2 (zero diagonal) in decreasing order into @eigenvalues
+ * (n_vectors) and their eigenvectors into @vectors (n x n_vectors, row-major,
+ * column c = c-th eigenvector). Up to 400 tasks, or when more than half the
+ * eigenvectors are wanted, GSL's symmetric eigensolver; above, Chebyshev-
+ * filtered subspace iteration from a fixed start (deterministic; residuals
+ * below 1e-6, docs/methods.md). TM_ERR_USAGE when n_vectors is 0 or > n.
  */
-int tm_spectral_embed(const double *affinity, size_t n, double *eigenvalues, double *vectors,
-		      struct tm_error *err);
+int tm_spectral_embed(const double *affinity, size_t n, size_t n_vectors, double *eigenvalues,
+		      double *vectors, struct tm_error *err);
 
 /*
  * tm_spectral - spectral clustering into k groups from an embedding made by
- * tm_spectral_embed: k-means on the row-normalised first k eigenvectors.
+ * tm_spectral_embed (@n_vectors columns, k <= n_vectors): k-means on the
+ * row-normalised first k eigenvectors.
  */
-int tm_spectral(const double *vectors, size_t n, size_t k, size_t restarts, uint64_t seed,
-		struct tm_clustering *out, struct tm_error *err);
+int tm_spectral(const double *vectors, size_t n, size_t n_vectors, size_t k, size_t restarts,
+		uint64_t seed, struct tm_clustering *out, struct tm_error *err);
+
+/*
+ * tm_spectral_average - as tm_spectral, but average-linkage agglomerative
+ * clustering of the row-normalised first k eigenvectors (Euclidean) cut at
+ * k, in place of k-means: deterministic, no restarts. out->steps gets the
+ * merge tree of that k's embedding.
+ */
+int tm_spectral_average(const double *vectors, size_t n, size_t n_vectors, size_t k,
+			struct tm_clustering *out, struct tm_error *err);
 
 /* ---- metrics (metrics.c) ----------------------------------------------------- */
 
@@ -238,7 +253,7 @@ enum tm_k_criterion { TM_K_SILHOUETTE, TM_K_EIGENGAP };
 /* The scores of candidates k = 2..k_max of one estimator x clustering. */
 struct tm_k_curve {
 	size_t k_min, k_max;
-	double *silhouette; /* [k - k_min] */
+	double *silhouette; /* [k - k_min]; NaN for a k the coarse-to-fine search skipped */
 	double *eigengap;   /* [k - k_min]; NULL unless the method is spectral */
 	size_t chosen;      /* the chosen k */
 	enum tm_k_criterion criterion;
@@ -257,14 +272,19 @@ struct tm_cluster_context {
 	double fuzzifier;
 	uint64_t seed;
 	struct tm_clustering tree; /* agglomerative methods */
-	double *eigenvalues;       /* spectral: n, decreasing */
-	double *vectors;           /* spectral: n x n */
+	size_t n_vectors;          /* spectral: eigenvectors kept (the largest k runnable) */
+	double *eigenvalues;       /* spectral: n_vectors, decreasing */
+	double *vectors;           /* spectral: n x n_vectors */
 };
 
-/* tm_cluster_prepare - bind @method to @relatedness; builds the tree or embedding once. */
+/*
+ * tm_cluster_prepare - bind @method to @relatedness; builds the tree or
+ * embedding once. @k_max is the largest k tm_cluster_run will be asked for
+ * (the spectral methods keep that many eigenvectors; 0 or > n: n).
+ */
 int tm_cluster_prepare(struct tm_cluster_context *context, const struct tm_relatedness *relatedness,
 		       enum tm_method method, size_t restarts, double fuzzifier, uint64_t seed,
-		       struct tm_error *err);
+		       size_t k_max, struct tm_error *err);
 
 /* tm_cluster_run - the partition into @k groups (*@out new; merge tree copied for agglomerative). */
 int tm_cluster_run(const struct tm_cluster_context *context, size_t k, struct tm_clustering *out,
@@ -280,8 +300,12 @@ void tm_cluster_context_release(struct tm_cluster_context *context);
 size_t tm_default_k_max(size_t n, enum tm_method method);
 
 /*
- * tm_choose_k - score every k in 2..@k_max (0: the default) and choose one
- * (docs/methods.md: the largest mean silhouette). One or two tasks are
+ * tm_choose_k - score the candidates k in 2..@k_max (0: the default; at most
+ * the context's n_vectors for the spectral methods) and choose one
+ * (docs/methods.md: the largest mean silhouette, ties to the smaller k).
+ * Up to 41 candidates all are scored; beyond, every k up to 10, a grid of
+ * about 24 points above, and every k within one grid step of the best grid
+ * point (the others stay NaN in the curve). One or two tasks are
  * special: 1 task -> k = 1; 2 tasks -> 1 group when their affinity is at
  * least TM_TRAIN_ALONE_BELOW, else 2. @curve's arrays are new.
  */

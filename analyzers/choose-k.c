@@ -1,8 +1,10 @@
 /*
  * choose-k.c - running a clustering method at a given k on a relatedness
  * estimate (reusing its merge tree or spectral embedding across k), and
- * choosing k: the mean silhouette of every candidate k (and the eigengap for
- * spectral clustering) is scored and kept for the reports.
+ * choosing k: the mean silhouette of the candidate k (and the eigengap for
+ * spectral clustering) is scored and kept for the reports. Long candidate
+ * ranges are searched coarse to fine: every k up to 10, then a grid, then
+ * every k around the best grid point.
  */
 #include "analyzers.h"
 
@@ -12,8 +14,19 @@
 
 static const char *const method_names[TM_METHOD_COUNT] = {
 	"kmeans", "fuzzy-stg", "fuzzy", "agglomerative-average", "agglomerative-complete",
-	"agglomerative-ward", "spectral",
+	"agglomerative-ward", "spectral", "spectral-average",
 };
+
+/* candidate ranges longer than this are searched coarse to fine */
+#define K_SEARCH_ALL 40
+#define K_SEARCH_DENSE_UP_TO 10 /* every k up to here is scored */
+#define K_SEARCH_GRID 24        /* grid points above it, about */
+/*
+ * parsimony: the smallest k whose silhouette is within this fraction of the
+ * best (silhouette curves of weakly structured data rise slowly and plateau;
+ * a k the score cannot tell from a smaller one is not chosen)
+ */
+#define K_SILHOUETTE_TOLERANCE 0.05
 
 const char *tm_method_name(enum tm_method method)
 {
@@ -52,7 +65,7 @@ void tm_cluster_context_release(struct tm_cluster_context *context)
 
 int tm_cluster_prepare(struct tm_cluster_context *context, const struct tm_relatedness *relatedness,
 		       enum tm_method method, size_t restarts, double fuzzifier, uint64_t seed,
-		       struct tm_error *err)
+		       size_t k_max, struct tm_error *err)
 {
 	size_t n = relatedness->n_tasks;
 	static const enum tm_linkage linkage[] = {
@@ -70,12 +83,18 @@ int tm_cluster_prepare(struct tm_cluster_context *context, const struct tm_relat
 	context->seed = seed;
 	if (is_agglomerative(method))
 		rc = tm_agglomerative(relatedness->distance, n, linkage[method], &context->tree, err);
-	else if (method == TM_METHOD_SPECTRAL) {
-		context->eigenvalues = malloc((n ? n : 1) * sizeof(double));
-		context->vectors = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
+	else if (method == TM_METHOD_SPECTRAL || method == TM_METHOD_SPECTRAL_AVERAGE) {
+		/* one more than k_max: the eigengap after k_max */
+		size_t wanted = k_max == 0 || k_max >= n ? n : k_max + 1;
+
+		if (n == 0)
+			return tm_error_set(err, TM_ERR_USAGE, "no task to cluster");
+		context->n_vectors = wanted;
+		context->eigenvalues = malloc(wanted * sizeof(double));
+		context->vectors = malloc(n * wanted * sizeof(double));
 		rc = !context->eigenvalues || !context->vectors
 			? tm_error_set(err, TM_ERR_NOMEM, "out of memory")
-			: tm_spectral_embed(relatedness->affinity, n, context->eigenvalues,
+			: tm_spectral_embed(relatedness->affinity, n, wanted, context->eigenvalues,
 					    context->vectors, err);
 	}
 	if (rc < 0)
@@ -131,7 +150,10 @@ int tm_cluster_run(const struct tm_cluster_context *context, size_t k, struct tm
 		return tm_fuzzy_cmeans(r->gram, n, k, context->fuzzifier, context->restarts,
 				       context->seed, out, err);
 	case TM_METHOD_SPECTRAL:
-		return tm_spectral(context->vectors, n, k, context->restarts, context->seed, out, err);
+		return tm_spectral(context->vectors, n, context->n_vectors, k, context->restarts,
+				   context->seed, out, err);
+	case TM_METHOD_SPECTRAL_AVERAGE:
+		return tm_spectral_average(context->vectors, n, context->n_vectors, k, out, err);
 	default:
 		return copy_tree(context, k, out, err);
 	}
@@ -143,6 +165,7 @@ size_t tm_default_k_max(size_t n, enum tm_method method)
 	size_t k_max = third < root ? third : root;
 
 	k_max = k_max > 10 ? k_max : 10;
+	/* iterative methods and the spectral embedding (k_max + 1 eigenvectors) */
 	if (!is_agglomerative(method) && k_max > 50)
 		k_max = 50;
 	return n < 2 ? 1 : k_max > n - 1 ? n - 1 : k_max;
@@ -170,11 +193,59 @@ static void choose_small(const struct tm_cluster_context *context, struct tm_k_c
 		curve->chosen = r->affinity[1] >= TM_TRAIN_ALONE_BELOW ? 1 : 2;
 }
 
+/* score_k - the silhouette of the partition into @k groups into the curve. */
+static int score_k(const struct tm_cluster_context *context, size_t k, struct tm_k_curve *curve,
+		   double *best, struct tm_error *err)
+{
+	const struct tm_relatedness *r = context->relatedness;
+	struct tm_clustering clustering;
+	double score;
+	int rc;
+
+	if (!isnan(curve->silhouette[k - 2]))
+		return 0; /* scored already */
+	if ((rc = tm_cluster_run(context, k, &clustering, err)) < 0)
+		return rc;
+	score = tm_silhouette(r->distance, r->n_tasks, clustering.assignment, clustering.k, NULL);
+	tm_clustering_release(&clustering);
+	curve->silhouette[k - 2] = score;
+	/* the smaller k wins ties, whatever the order of scoring */
+	if (score > *best + 1e-12 || (fabs(score - *best) <= 1e-12 && k < curve->chosen)) {
+		*best = score;
+		curve->chosen = k;
+	}
+	return 0;
+}
+
+/*
+ * search_plan - the k to score, in order: all of 2..k_max when there are at
+ * most K_SEARCH_ALL; else 2..K_SEARCH_DENSE_UP_TO and a grid of step @step
+ * up to k_max (the refinement around the best follows). Returns the count.
+ */
+static size_t search_plan(size_t k_max, size_t *plan, size_t *step)
+{
+	size_t n = 0;
+
+	*step = 1;
+	if (k_max - 1 <= K_SEARCH_ALL) {
+		for (size_t k = 2; k <= k_max; k++)
+			plan[n++] = k;
+		return n;
+	}
+	*step = (k_max - K_SEARCH_DENSE_UP_TO + K_SEARCH_GRID - 1) / K_SEARCH_GRID;
+	for (size_t k = 2; k <= K_SEARCH_DENSE_UP_TO; k++)
+		plan[n++] = k;
+	for (size_t k = K_SEARCH_DENSE_UP_TO + *step; k < k_max; k += *step)
+		plan[n++] = k;
+	plan[n++] = k_max;
+	return n;
+}
+
 int tm_choose_k(const struct tm_cluster_context *context, size_t k_max, struct tm_k_curve *curve,
 		const struct tm_progress *progress, struct tm_error *err)
 {
 	const struct tm_relatedness *r = context->relatedness;
-	size_t n = r->n_tasks, candidates;
+	size_t n = r->n_tasks, candidates, planned, step, *plan = NULL;
 	double best = -INFINITY;
 	int rc = 0;
 
@@ -186,34 +257,50 @@ int tm_choose_k(const struct tm_cluster_context *context, size_t k_max, struct t
 	}
 	k_max = k_max ? k_max : tm_default_k_max(n, context->method);
 	k_max = k_max > n - 1 ? n - 1 : k_max < 2 ? 2 : k_max;
+	if (context->vectors && k_max > context->n_vectors)
+		k_max = context->n_vectors;
 	curve->k_min = 2;
 	curve->k_max = k_max;
 	candidates = k_max - 1;
 	curve->silhouette = malloc(candidates * sizeof(double));
+	plan = malloc(candidates * sizeof(size_t));
 	if (context->eigenvalues)
 		curve->eigengap = malloc(candidates * sizeof(double));
-	if (!curve->silhouette || (context->eigenvalues && !curve->eigengap)) {
-		tm_k_curve_release(curve);
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	if (!curve->silhouette || !plan || (context->eigenvalues && !curve->eigengap)) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	for (size_t k = 2; k <= k_max && rc == 0; k++) {
-		struct tm_clustering clustering;
-		double score;
-
-		if ((rc = tm_cluster_run(context, k, &clustering, err)) < 0)
-			break;
-		score = tm_silhouette(r->distance, n, clustering.assignment, clustering.k, NULL);
-		tm_clustering_release(&clustering);
-		curve->silhouette[k - 2] = score;
+	for (size_t k = 2; k <= k_max; k++) {
+		curve->silhouette[k - 2] = NAN; /* not scored */
 		if (curve->eigengap)
-			curve->eigengap[k - 2] = context->eigenvalues[k - 1] - context->eigenvalues[k];
-		if (score > best + 1e-12) {
-			best = score;
-			curve->chosen = k;
-		}
-		if (tm_progress_report(progress, "choosing k", (double)(k - 1), (double)candidates, NULL))
+			curve->eigengap[k - 2] = k < context->n_vectors
+				? context->eigenvalues[k - 1] - context->eigenvalues[k] : NAN;
+	}
+	curve->chosen = k_max;
+	planned = search_plan(k_max, plan, &step);
+	for (size_t i = 0; i < planned && rc == 0; i++) {
+		rc = score_k(context, plan[i], curve, &best, err);
+		if (rc == 0 && tm_progress_report(progress, "choosing k", (double)(i + 1),
+						  (double)(planned + 2 * step), NULL))
 			rc = tm_error_set(err, TM_ERR_INTERRUPTED, "interrupted");
 	}
+	/* refine: every k within one grid step of the best grid point */
+	if (rc == 0 && step > 1 && curve->chosen > K_SEARCH_DENSE_UP_TO) {
+		size_t centre = curve->chosen;
+		size_t low = centre - step + 1, high = centre + step - 1 > k_max ? k_max : centre + step - 1;
+
+		for (size_t k = low; k <= high && rc == 0; k++)
+			rc = score_k(context, k, curve, &best, err);
+	}
+	/* parsimony: the smallest scored k within the tolerance of the best */
+	for (size_t k = 2; rc == 0 && k <= k_max; k++)
+		if (!isnan(curve->silhouette[k - 2]) &&
+		    curve->silhouette[k - 2] >= best - K_SILHOUETTE_TOLERANCE * fabs(best)) {
+			curve->chosen = k;
+			break;
+		}
+out:
+	free(plan);
 	if (rc < 0)
 		tm_k_curve_release(curve);
 	return rc;

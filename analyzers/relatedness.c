@@ -196,30 +196,47 @@ out:
 	return rc;
 }
 
+/*
+ * correlation_with_scratch - tm_pairwise_correlation with the caller's
+ * scratch @z and @mask (n_rows x n_cols each; @mask may be NULL, then one is
+ * allocated if a value is missing), so that a loop over epochs does not map
+ * and fault in fresh pages every time.
+ */
+static int correlation_with_scratch(const float *x, size_t n_rows, size_t n_cols,
+				    size_t min_common, double *out, double *common, float *z,
+				    float *mask, struct tm_error *err)
+{
+	float *own = NULL;
+	int rc;
+
+	if (!centre_rows(x, n_rows, n_cols, z, mask))
+		rc = complete_correlation(z, n_rows, n_cols, min_common, out, common, err);
+	else if (!mask && !(own = malloc(n_rows * n_cols * sizeof(float))))
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	else {
+		if (own)
+			centre_rows(x, n_rows, n_cols, z, mask = own);
+		rc = pairwise_correlation_missing(z, mask, n_rows, n_cols, min_common, out, common, err);
+	}
+	free(own);
+	for (size_t i = 0; i < n_rows && rc == 0; i++)
+		out[i * n_rows + i] = 1;
+	return rc;
+}
+
 int tm_pairwise_correlation(const float *x, size_t n_rows, size_t n_cols, size_t min_common,
 			    double *out, double *common, struct tm_error *err)
 {
 	size_t cells;
 	float *z = NULL, *mask = NULL;
-	int rc, missing;
+	int rc;
 
 	if (tm_size_mul(n_rows, n_cols, &cells) < 0 ||
 	    !(z = malloc((cells ? cells : 1) * sizeof(float))) ||
-	    !(mask = malloc((cells ? cells : 1) * sizeof(float)))) {
+	    !(mask = malloc((cells ? cells : 1) * sizeof(float))))
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	missing = centre_rows(x, n_rows, n_cols, z, mask);
-	if (!missing) {
-		free(mask);
-		mask = NULL;
-		rc = complete_correlation(z, n_rows, n_cols, min_common, out, common, err);
-	} else {
-		rc = pairwise_correlation_missing(z, mask, n_rows, n_cols, min_common, out, common, err);
-	}
-	for (size_t i = 0; i < n_rows && rc == 0; i++)
-		out[i * n_rows + i] = 1;
-out:
+	else
+		rc = correlation_with_scratch(x, n_rows, n_cols, min_common, out, common, z, mask, err);
 	free(z);
 	free(mask);
 	return rc;
@@ -422,6 +439,15 @@ static int estimate_from_labels(const struct tm_datamap *map, int predicted,
 	return rc;
 }
 
+/* has_missing_label - whether any (task, sample) label is missing. */
+static int has_missing_label(const struct tm_datamap *map)
+{
+	for (size_t c = 0; c < map->n_tasks * map->n_samples; c++)
+		if (map->labels[c] < 0)
+			return 1;
+	return 0;
+}
+
 /*
  * estimate_epochwise - the mean over the window's epochs of the per-epoch
  * Pearson correlation of predicted P(y = 1) (docs/methods.md). Late epochs
@@ -433,7 +459,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 			      struct tm_error *err)
 {
 	size_t n = map->n_tasks, m = map->n_samples, epochs = map->n_epochs;
-	float *rows = NULL;
+	float *rows = NULL, *z = NULL, *mask = NULL;
 	double *sum = NULL, *common = NULL;
 	int rc = 0;
 
@@ -444,9 +470,14 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 		return tm_error_set(err, TM_ERR_INPUT,
 				    "the 'predictions-epochwise' estimator needs per-epoch dynamics (the run keeps summaries only)");
 	rows = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
+	z = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
 	sum = calloc(n * n > 0 ? n * n : 1, sizeof(double));
 	common = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
-	if (!rows || !sum || !common) {
+	/* a mask only when labels are missing (it costs 4 bytes a cell) */
+	for (size_t c = 0; c < n * m && !mask; c++)
+		if (map->labels[c] < 0 && !(mask = malloc(n * m * sizeof(float))))
+			break;
+	if (!rows || !z || !sum || !common || (!mask && has_missing_label(map))) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -461,7 +492,8 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 				rows[t * m + s] = y < 0 || p != p ? NAN : (float)(y == 1 ? p : 1 - p);
 			}
 		}
-		if ((rc = tm_pairwise_correlation(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, err)) < 0)
+		if ((rc = correlation_with_scratch(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, z,
+						   mask, err)) < 0)
 			goto out;
 		for (size_t c = 0; c < n * n; c++)
 			sum[c] += r->gram[c];
@@ -477,6 +509,8 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 	r->n_constant = count_constant(r->stored, n);
 out:
 	free(rows);
+	free(z);
+	free(mask);
 	free(sum);
 	free(common);
 	return rc;

@@ -57,7 +57,7 @@ static int one_resample(const struct tm_datamap *map, enum tm_estimator estimato
 	if ((rc = tm_datamap_resample(map, sample, map->n_samples, &copy, err)) < 0 ||
 	    (rc = tm_relatedness_compute(copy, estimator, &relatedness, err)) < 0 ||
 	    (rc = tm_cluster_prepare(&resampled, &relatedness, context->method, context->restarts,
-				     context->fuzzifier, context->seed, err)) < 0 ||
+				     context->fuzzifier, context->seed, k, err)) < 0 ||
 	    (rc = tm_cluster_run(&resampled, k, &clustering, err)) < 0)
 		goto out;
 	memcpy(out, clustering.assignment, map->n_tasks * sizeof(size_t));

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/fuzz.sh [SECONDS] [TARGET...] - build the libFuzzer harnesses of the
 # dataset readers (tests/fuzz) in build-fuzz/ with clang, ASan and UBSan,
-# then fuzz each target for SECONDS (default 60), one at a time (-jobs=1),
+# then fuzz each target for SECONDS (default 60), one at a time in one process,
 # and print per target: executions, coverage (libFuzzer's final cov: and
 # ft:), corpus size and what was found.
 #
@@ -47,7 +47,7 @@ for t in $targets; do
 	result=ok
 	"$build/tests/fuzz/fuzz-$t" "$corpus" "$root/tests/fuzz/corpus/$t" $dict \
 		-max_total_time="$seconds" -max_len="$max_len" -timeout=5 \
-		-rss_limit_mb=2048 -jobs=1 -print_final_stats=1 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz-artifacts/$t-" >"$log" 2>&1 || {
 		result="FOUND: $(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*fuzz oracle failed|.*runtime error|.*ALARM|.*out-of-memory)' "$log" | cut -c1-80) (see $log)"
 		status=1

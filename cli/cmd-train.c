@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "dataset-options.h"
 #include "dataset.h"
 #include "trainer.h"
 
@@ -22,17 +23,13 @@ const char cmd_train_usage[] =
 	"Each epoch commits atomically; a stopped run continues with --resume.\n"
 	"Prints the run's name on stdout.\n"
 	"\n"
-	"Data:\n"
-	"  DATA                 ARFF, LIBSVM, CSV or TSV (.gz/.xz/.bz2 too)\n"
-	"  --xml LABELS.xml     Mulan label file naming the label attributes\n"
-	"  --test FILE          a separate test file (default: none, see --test-fraction)\n"
+	CLI_DATASET_OPTIONS_HELP
+	"\n"
+	"Splits:\n"
 	"  --test-fraction F    without --test: fraction held out for test (default 0.2)\n"
 	"  --valid F            fraction of the training rows for validation (default 0.1)\n"
 	"  --min-labelled N     tasks with fewer labelled training samples are trained\n"
 	"                       but marked excluded from analysis (default 10)\n"
-	"  --drop NAME          drop a column (repeatable), e.g. an ID\n"
-	"  --labels A,B,...     CSV: the label columns\n"
-	"  --label-prefix P     CSV: label columns are those starting with P\n"
 	"\n"
 	"Model and training:\n"
 	"  --run NAME           name of the run (default run-<id>)\n"
@@ -60,17 +57,14 @@ const char cmd_train_usage[] =
 	"  -q, --quiet          no progress on stderr\n";
 
 enum {
-	OPT_XML = 1, OPT_TEST, OPT_TEST_FRACTION, OPT_VALID, OPT_MIN_LABELLED, OPT_DROP,
-	OPT_LABELS, OPT_LABEL_PREFIX, OPT_RUN, OPT_EPOCHS, OPT_HIDDEN, OPT_BATCH, OPT_LR,
-	OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WEIGHT_DECAY, OPT_WEIGHTING, OPT_BALANCE, OPT_SEED,
-	OPT_THREADS, OPT_RECORD, OPT_KEEP, OPT_RESUME, OPT_FORMAT,
+	OPT_TEST_FRACTION = 1, OPT_VALID, OPT_MIN_LABELLED, OPT_RUN, OPT_EPOCHS, OPT_HIDDEN,
+	OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WEIGHT_DECAY, OPT_WEIGHTING,
+	OPT_BALANCE, OPT_SEED, OPT_THREADS, OPT_RECORD, OPT_KEEP, OPT_RESUME,
 };
-
-#define MAX_DROP 64
 
 struct train_options {
 	struct tm_trainer_config config;
-	const char *drop[MAX_DROP];
+	struct cli_dataset_options data; /* --xml, --drop, --test, ... (dataset-options.h) */
 	const char *resume;
 };
 
@@ -127,21 +121,11 @@ static int parse_option(int option, const char *arg, struct train_options *o,
 	int choice = 0, rc = 0;
 
 	switch (option) {
-	case OPT_XML: s->xml_path = arg; break;
-	case OPT_TEST: s->test_path = arg; break;
-	case OPT_FORMAT: s->format = arg; break;
 	case OPT_TEST_FRACTION:
 		return cli_parse_double(context, "--test-fraction", arg, 0, 0.95, &s->test_fraction);
 	case OPT_VALID: return cli_parse_double(context, "--valid", arg, 0, 0.95, &s->valid_fraction);
 	case OPT_MIN_LABELLED:
 		return parse_size(context, "--min-labelled", arg, 0, 1L << 40, &s->min_labelled);
-	case OPT_DROP:
-		if (s->n_drop == MAX_DROP)
-			return cli_usage_error(context, "at most %d --drop options", MAX_DROP);
-		o->drop[s->n_drop++] = arg;
-		break;
-	case OPT_LABELS: s->labels = arg; break;
-	case OPT_LABEL_PREFIX: s->label_prefix = arg; break;
 	case OPT_RUN: c->run_name = arg; break;
 	case OPT_EPOCHS: return parse_size(context, "--epochs", arg, 1, 100000, &c->n_epochs);
 	case OPT_HIDDEN:
@@ -182,15 +166,10 @@ static int parse_arguments(int argc, char **argv, struct train_options *o,
 			   struct cli_context *context)
 {
 	static const struct option options[] = {
-		{ "xml", required_argument, NULL, OPT_XML },
-		{ "test", required_argument, NULL, OPT_TEST },
-		{ "format", required_argument, NULL, OPT_FORMAT },
+		CLI_DATASET_LONG_OPTIONS,
 		{ "test-fraction", required_argument, NULL, OPT_TEST_FRACTION },
 		{ "valid", required_argument, NULL, OPT_VALID },
 		{ "min-labelled", required_argument, NULL, OPT_MIN_LABELLED },
-		{ "drop", required_argument, NULL, OPT_DROP },
-		{ "labels", required_argument, NULL, OPT_LABELS },
-		{ "label-prefix", required_argument, NULL, OPT_LABEL_PREFIX },
 		{ "run", required_argument, NULL, OPT_RUN },
 		{ "epochs", required_argument, NULL, OPT_EPOCHS },
 		{ "hidden", required_argument, NULL, OPT_HIDDEN },
@@ -212,7 +191,8 @@ static int parse_arguments(int argc, char **argv, struct train_options *o,
 	int option, code = -1, rc;
 
 	while ((option = getopt_long(argc, argv, "hq", options, NULL)) != -1) {
-		if (cli_common_option(option, context, &code))
+		if (cli_common_option(option, context, &code) ||
+		    cli_dataset_option(option, &o->data, context, &code))
 			continue;
 		if (option == '?')
 			return EXIT_USAGE; /* getopt has said what is wrong */
@@ -221,7 +201,14 @@ static int parse_arguments(int argc, char **argv, struct train_options *o,
 	}
 	if (code >= 0)
 		return code;
-	o->config.source.drop = o->drop;
+	/* the run records how its data was read, so --resume reads it the same way */
+	o->config.source.xml_path = o->data.read.xml_path;
+	o->config.source.format = o->data.read.format;
+	o->config.source.drop = o->data.read.drop;
+	o->config.source.n_drop = o->data.read.n_drop;
+	o->config.source.labels = o->data.read.labels;
+	o->config.source.label_prefix = o->data.read.label_prefix;
+	o->config.source.test_path = o->data.test_path;
 	if (o->resume && optind < argc)
 		return cli_usage_error(context, "--resume takes no DATA (the run knows its data)");
 	if (!o->resume && optind + 1 != argc)
@@ -232,25 +219,20 @@ static int parse_arguments(int argc, char **argv, struct train_options *o,
 	return -1;
 }
 
-/* read_data - DATA (plus --test appended after it) as the run's source says. */
-static int read_data(const struct tm_trainer_source *s, struct tm_dataset **out,
-		     size_t *n_train_file, struct tm_error *err)
+/*
+ * read_data - DATA (plus --test appended after it) as the run's source says;
+ * EXIT_OK or the exit code after the message.
+ */
+static int read_data(const struct cli_context *context, const struct tm_trainer_source *s,
+		     struct tm_dataset **out, size_t *n_train_file)
 {
-	struct tm_read_options options = { .format = s->format, .xml_path = s->xml_path,
-					   .drop = s->drop, .n_drop = s->n_drop,
-					   .labels = s->labels, .label_prefix = s->label_prefix };
-	struct tm_dataset *test = NULL;
-	int rc;
+	struct cli_dataset_options data = {
+		.read = { .format = s->format, .xml_path = s->xml_path, .drop = s->drop,
+			  .n_drop = s->n_drop, .labels = s->labels, .label_prefix = s->label_prefix },
+		.test_path = s->test_path,
+	};
 
-	if ((rc = tm_dataset_read(out, s->data_path, &options, err)) < 0)
-		return rc;
-	*n_train_file = (*out)->n_samples;
-	if (!s->test_path)
-		return 0;
-	if ((rc = tm_dataset_read(&test, s->test_path, &options, err)) == 0)
-		rc = tm_dataset_append(*out, test, err);
-	tm_dataset_destroy(test);
-	return rc;
+	return cli_load_dataset(context, &data, s->data_path, out, n_train_file);
 }
 
 static int make_split(const struct tm_trainer_config *c, const struct tm_dataset *d,
@@ -283,8 +265,9 @@ static int train_new(struct train_options *o, struct cli_context *context)
 	const char *problem;
 	int code = EXIT_OK, rc;
 
-	if ((rc = read_data(&o->config.source, &dataset, &n_train_file, &err)) < 0 ||
-	    (rc = make_split(&o->config, dataset, n_train_file, &split, &err)) < 0) {
+	if ((code = read_data(context, &o->config.source, &dataset, &n_train_file)) != EXIT_OK)
+		goto out;
+	if ((rc = make_split(&o->config, dataset, n_train_file, &split, &err)) < 0) {
 		code = cli_fail(&err);
 		goto out;
 	}
@@ -293,8 +276,6 @@ static int train_new(struct train_options *o, struct cli_context *context)
 		goto out;
 	}
 	tm_dataset_impute(dataset, split.train, split.n_train);
-	for (size_t i = 0; i < dataset->n_notes; i++)
-		cli_note(context, "%s", dataset->notes[i]);
 	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
 		goto out;
 	cli_progress_init(&progress, context);
@@ -349,9 +330,13 @@ static int train_resume(struct train_options *o, struct cli_context *context)
 	memset(&loaded, 0, sizeof(loaded));
 	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
 		return code;
-	if ((rc = tm_trainer_load(store, o->resume, &loaded, &err)) < 0 ||
-	    (rc = read_data(&loaded.config.source, &dataset, &n_train_file, &err)) < 0 ||
-	    (rc = impute_like_the_run(store, loaded.run_id, dataset, &err)) < 0) {
+	if ((rc = tm_trainer_load(store, o->resume, &loaded, &err)) < 0) {
+		code = cli_fail(&err);
+		goto out;
+	}
+	if ((code = read_data(context, &loaded.config.source, &dataset, &n_train_file)) != EXIT_OK)
+		goto out;
+	if ((rc = impute_like_the_run(store, loaded.run_id, dataset, &err)) < 0) {
 		code = cli_fail(&err);
 		goto out;
 	}

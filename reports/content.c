@@ -325,14 +325,15 @@ static void write_figures(struct report_writer *w, const struct report_plot_stat
 static void write_evaluations(struct report_writer *w, const struct report_data *data)
 {
 	static const char *const headers[] = { "evaluation", "kind", "seeds", "models",
-					       "ROC-AUC", "sd", "F1", "accuracy" };
-	static const int numeric[] = { 0, 0, 1, 1, 1, 1, 1, 1 };
+					       "ROC-AUC", "sd", "Δm %", "neg. transfer",
+					       "F1", "accuracy" };
+	static const int numeric[] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 };
 	char buffer[32];
 
 	if (data->n_evaluations == 0)
 		return;
 	w->heading(w, 2, "Evaluations");
-	w->table_begin(w, 8, headers, numeric);
+	w->table_begin(w, 10, headers, numeric);
 	for (size_t e = 0; e < data->n_evaluations; e++) {
 		const struct tm_evaluation_summary *evaluation = &data->evaluations[e];
 
@@ -345,6 +346,9 @@ static void write_evaluations(struct report_writer *w, const struct report_data 
 		cell_text(w, evaluation->models_trained >= 0 ? buffer : "–", 1);
 		cell_number(w, evaluation->roc_auc, 3);
 		cell_number(w, evaluation->roc_auc_sd, 3);
+		cell_number(w, evaluation->delta_m, 2);
+		snprintf(buffer, sizeof(buffer), "%lld", (long long)evaluation->negative_transfer);
+		cell_text(w, evaluation->negative_transfer >= 0 ? buffer : "–", 1);
 		cell_number(w, evaluation->f1, 3);
 		cell_number(w, evaluation->accuracy, 3);
 		w->row(w, 0);

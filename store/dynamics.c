@@ -97,6 +97,58 @@ int tm_store_read_samples(struct tm_store *store, int64_t run_id, const char *sp
 	return 0;
 }
 
+static const char read_sample_names_sql[] =
+	"SELECT coalesce(sample_name, CAST(sample_index AS TEXT)) FROM run_samples"
+	" WHERE run_id = ?1 AND split = ?2 ORDER BY position";
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int tm_store_read_sample_names(struct tm_store *store, int64_t run_id, const char *split,
+			       char ***names, size_t *n, struct tm_error *err)
+{
+	sqlite3_stmt *stmt = store_statement(store, read_sample_names_sql, err);
+	size_t count = 0, capacity = 0;
+	char **list = NULL, **grown;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (!stmt)
+		return statement_failed(err);
+	sqlite3_bind_int64(stmt, 1, run_id);
+	sqlite3_bind_text(stmt, 2, split, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+
+		if (count == capacity) {
+			capacity = capacity ? 2 * capacity : 256;
+			if (!(grown = realloc(list, capacity * sizeof(*list))))
+				break;
+			list = grown;
+		}
+		if (!(list[count] = strdup(text ? text : "")))
+			break;
+		count++;
+	}
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_ROW) {
+		free_names(list, count);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	if (rc != SQLITE_DONE) {
+		free_names(list, count);
+		return store_db_error(store, err, "cannot read the samples");
+	}
+	*names = list;
+	*n = count;
+	return 0;
+}
+
 static const char insert_dynamics_sql[] =
 	"INSERT OR REPLACE INTO dynamics (run_id, task_index, epoch, n_samples, encoding, probabilities)"
 	" VALUES (?1, ?2, ?3, ?4, 'u16le', ?5)";
@@ -247,16 +299,17 @@ static int write_epoch_rows(struct tm_store *store, const struct tm_epoch_record
 int tm_store_write_epoch(struct tm_store *store, const struct tm_epoch_record *epoch,
 			 struct tm_error *err)
 {
-	int rc;
+	int rc, own = !store->in_transaction;
 
-	if ((rc = tm_store_begin(store, err)) < 0)
+	if (own && (rc = tm_store_begin(store, err)) < 0)
 		return rc;
 	if ((epoch->probabilities && (rc = write_dynamics(store, epoch, err)) < 0) ||
 	    (epoch->summaries && (rc = write_summaries(store, epoch, err)) < 0) ||
 	    (rc = write_metrics(store, epoch, err)) < 0 ||
 	    (rc = write_epoch_rows(store, epoch, err)) < 0 ||
-	    (rc = tm_store_commit(store, err)) < 0) {
-		tm_store_rollback(store);
+	    (own && (rc = tm_store_commit(store, err)) < 0)) {
+		if (own)
+			tm_store_rollback(store);
 		return rc;
 	}
 	return 0;
@@ -462,6 +515,21 @@ int tm_store_list_task_metrics(struct tm_store *store, int64_t run_id,
 	rc = rc == SQLITE_DONE ? 0 : store_db_error(store, err, "cannot read task metrics");
 	sqlite3_reset(stmt);
 	return rc;
+}
+
+static const char set_planned_epochs_sql[] =
+	"UPDATE runs SET n_epochs = ?2 WHERE id = ?1";
+
+int tm_store_set_planned_epochs(struct tm_store *store, int64_t run_id, int64_t n_epochs,
+				struct tm_error *err)
+{
+	sqlite3_stmt *stmt = store_statement(store, set_planned_epochs_sql, err);
+
+	if (!stmt)
+		return statement_failed(err);
+	sqlite3_bind_int64(stmt, 1, run_id);
+	sqlite3_bind_int64(stmt, 2, n_epochs);
+	return store_step_done(store, stmt, err, "cannot update the run's epochs");
 }
 
 static const char update_config_sql[] =

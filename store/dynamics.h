@@ -52,6 +52,14 @@ int tm_store_add_samples(struct tm_store *store, int64_t run_id, const char *spl
 int tm_store_read_samples(struct tm_store *store, int64_t run_id, const char *split,
 			  int64_t **sample_index, size_t *n, struct tm_error *err);
 
+/*
+ * tm_store_read_sample_names - the names of @split's samples in position
+ * order (the dataset row number as text where a sample has no name):
+ * *@names is a new array of *@n new strings (free each, then the array).
+ */
+int tm_store_read_sample_names(struct tm_store *store, int64_t run_id, const char *split,
+			       char ***names, size_t *n, struct tm_error *err);
+
 /* Metrics of one task at one epoch on one split. */
 struct tm_task_metrics_record {
 	int64_t task_index;
@@ -98,6 +106,8 @@ struct tm_epoch_record {
  * tm_store_write_epoch - commit one epoch atomically: dynamics (one BLOB per
  * task), summaries, the epoch row, task metrics, the checkpoint, and
  * runs.epochs_done = epoch + 1. On failure nothing of it is kept.
+ * Inside a transaction the caller opened (tm_store_begin), it joins it
+ * instead: nothing is committed, and on failure the caller must roll back.
  */
 int tm_store_write_epoch(struct tm_store *store, const struct tm_epoch_record *epoch,
 			 struct tm_error *err);
@@ -155,6 +165,13 @@ int tm_store_list_task_metrics(struct tm_store *store, int64_t run_id,
 			       int (*fn)(void *context, int64_t epoch,
 					 const struct tm_task_metrics_record *metrics),
 			       void *context, struct tm_error *err);
+
+/*
+ * tm_store_set_planned_epochs - set runs.n_epochs (epochs planned), e.g.
+ * when an import learns the number of epochs only at its end.
+ */
+int tm_store_set_planned_epochs(struct tm_store *store, int64_t run_id, int64_t n_epochs,
+				struct tm_error *err);
 
 /*
  * tm_store_update_run_config - replace a run's configuration (e.g. on resume)

@@ -22,7 +22,7 @@ static const char evaluation_summaries_sql[] =
 	" SELECT e.id, e.grouping_id, e.label, e.kind, e.n_seeds, e.models_trained, e.seconds,"
 	"  sum(p.auc_sum) * 1.0 / sum(p.auc_n), avg(p.auc), sum(p.auc * p.auc), count(p.auc),"
 	"  sum(p.f1_sum) * 1.0 / sum(p.f1_n), sum(p.acc_sum) * 1.0 / sum(p.acc_n),"
-	"  coalesce(sum(p.n), 0)"
+	"  coalesce(sum(p.n), 0), e.delta_m, e.negative_transfer"
 	" FROM evaluations e LEFT JOIN per_seed p ON p.evaluation_id = e.id"
 	" WHERE e.run_id = ?1 OR e.grouping_id IN (SELECT id FROM groupings WHERE run_id = ?1)"
 	" GROUP BY e.id ORDER BY e.id";
@@ -105,6 +105,9 @@ static void read_summary(sqlite3_stmt *stmt, struct tm_evaluation_summary *summa
 		.f1 = real_or_nan(stmt, 11),
 		.accuracy = real_or_nan(stmt, 12),
 		.n_results = sqlite3_column_int64(stmt, 13),
+		.delta_m = real_or_nan(stmt, 14),
+		.negative_transfer = sqlite3_column_type(stmt, 15) == SQLITE_NULL
+			? -1 : sqlite3_column_int64(stmt, 15),
 	};
 }
 

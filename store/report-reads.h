@@ -41,6 +41,8 @@ struct tm_evaluation_summary {
 	double seconds;         /* NaN when not recorded */
 	double roc_auc, roc_auc_sd, f1, accuracy;
 	int64_t n_results;      /* (seed, task) results behind the means */
+	double delta_m;         /* Δm in % against single-task; NaN when not stored */
+	int64_t negative_transfer; /* tasks with negative transfer; -1 when not stored */
 };
 
 /*

@@ -229,6 +229,13 @@ static const char *const migrations[] = {
 	"  labels BLOB NOT NULL,"
 	"  PRIMARY KEY (run_id, task_index)"
 	");",
+	/* 2 -> 3: what `taskmap evaluate` computes beside the per-task results */
+	"ALTER TABLE evaluations ADD COLUMN reference_id INTEGER"
+	"  REFERENCES evaluations(id) ON DELETE SET NULL;"
+	"ALTER TABLE evaluations ADD COLUMN delta_m REAL;"
+	"ALTER TABLE evaluations ADD COLUMN negative_transfer INTEGER;"
+	"ALTER TABLE evaluation_results ADD COLUMN threshold REAL;"
+	"ALTER TABLE evaluation_results ADD COLUMN valid_roc_auc REAL;",
 };
 
 int store_schema_current(void)

@@ -185,12 +185,114 @@ START_TEST(test_spectral_blocks)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			affinity[i * n + j] = i / 3 == j / 3 ? 0.9 : 0.05;
-	ck_assert_int_eq(tm_spectral_embed(affinity, n, eigenvalues, vectors, NULL), 0);
+	ck_assert_int_eq(tm_spectral_embed(affinity, n, n, eigenvalues, vectors, NULL), 0);
 	/* three blocks: the eigengap after the third eigenvalue is the largest */
 	ck_assert(eigenvalues[2] - eigenvalues[3] > eigenvalues[1] - eigenvalues[2]);
-	ck_assert_int_eq(tm_spectral(vectors, n, 3, 5, 1, &c, NULL), 0);
+	ck_assert_int_eq(tm_spectral(vectors, n, n, 3, 5, 1, &c, NULL), 0);
 	check_blocks(c.assignment, n, 3);
 	tm_clustering_release(&c);
+	ck_assert_int_eq(tm_spectral_average(vectors, n, n, 3, &c, NULL), 0);
+	check_blocks(c.assignment, n, 3);
+	ck_assert_uint_eq(c.n_steps, n - 1);
+	tm_clustering_release(&c);
+	ck_assert_int_eq(tm_spectral_average(vectors, n, n, n + 1, &c, NULL), TM_ERR_USAGE);
+	ck_assert_int_eq(tm_spectral_embed(affinity, n, 0, eigenvalues, vectors, NULL), TM_ERR_USAGE);
+}
+END_TEST
+
+/*
+ * block_relatedness - @n tasks in blocks of @size: correlation 0.8 inside a
+ * block, a small deterministic jitter in [0, 0.1) between blocks.
+ */
+static void block_relatedness(size_t n, size_t size, struct tm_relatedness *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->n_tasks = n;
+	r->gram = malloc(n * n * sizeof(double));
+	r->distance = malloc(n * n * sizeof(double));
+	r->affinity = malloc(n * n * sizeof(double));
+	ck_assert(r->gram && r->distance && r->affinity);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			double jitter = (double)((i * 7 + j * 7 + i * j) % 10) / 100;
+			double value = i == j ? 1 : i / size == j / size ? 0.8 : jitter;
+
+			r->gram[i * n + j] = r->affinity[i * n + j] = value;
+			r->distance[i * n + j] = sqrt(2 - 2 * value);
+		}
+}
+
+/*
+ * Above 400 tasks the embedding is computed by subspace iteration: its
+ * leading eigenvalues agree with GSL's full solve (forced by asking for more
+ * than half the vectors), and spectral-average recovers the blocks, identically on a second run.
+ */
+START_TEST(test_spectral_subspace_matches_full)
+{
+	const size_t n = 420, size = 20, wanted = 25, all = 211;
+	struct tm_relatedness r;
+	double *few = malloc(wanted * sizeof(double)), *many = malloc(all * sizeof(double));
+	double *vectors = malloc(n * all * sizeof(double)), *again = malloc(n * wanted * sizeof(double));
+	size_t truth[420];
+	struct tm_clustering first, second;
+
+	ck_assert(few && many && vectors && again);
+	block_relatedness(n, size, &r);
+	for (size_t i = 0; i < n; i++)
+		truth[i] = i / size;
+	ck_assert_int_eq(tm_spectral_embed(r.affinity, n, all, many, vectors, NULL), 0);
+	ck_assert_int_eq(tm_spectral_embed(r.affinity, n, wanted, few, again, NULL), 0);
+	/* the 21 block eigenvalues closely; the near-zero rest within the residual tolerance */
+	for (size_t c = 0; c < wanted; c++) {
+		ck_assert(isfinite(few[c]));
+		ck_assert_double_eq_tol(few[c], many[c], c < n / size ? 1e-6 : 1e-3);
+	}
+	ck_assert_int_eq(tm_spectral_average(again, n, wanted, 21, &first, NULL), 0);
+	ck_assert_double_eq_tol(tm_adjusted_rand_index(truth, first.assignment, n), 1, 1e-12);
+	ck_assert_int_eq(tm_spectral_embed(r.affinity, n, wanted, few, again, NULL), 0);
+	ck_assert_int_eq(tm_spectral_average(again, n, wanted, 21, &second, NULL), 0);
+	ck_assert_mem_eq(first.assignment, second.assignment, n * sizeof(size_t));
+	tm_clustering_release(&first);
+	tm_clustering_release(&second);
+	tm_relatedness_release(&r);
+	free(few);
+	free(many);
+	free(vectors);
+	free(again);
+}
+END_TEST
+
+/*
+ * More than 41 candidate k are searched coarse to fine: the planted 15
+ * blocks of 150 tasks are found although k = 15 is not on the grid (10, 12,
+ * 14, 16, ...), and the skipped candidates are NaN in the curve (not
+ * stored), the scored ones finite.
+ */
+START_TEST(test_choose_k_coarse_to_fine)
+{
+	const size_t n = 150, size = 10;
+	struct tm_relatedness r;
+	const enum tm_method methods[] = { TM_METHOD_AVERAGE, TM_METHOD_SPECTRAL_AVERAGE };
+
+	block_relatedness(n, size, &r);
+	for (size_t m = 0; m < 2; m++) {
+		struct tm_cluster_context context;
+		struct tm_k_curve curve;
+		size_t scored = 0;
+
+		ck_assert_int_eq(tm_cluster_prepare(&context, &r, methods[m], 3, 1.07, 1, 0, NULL), 0);
+		ck_assert_int_eq(tm_choose_k(&context, 0, &curve, NULL, NULL), 0);
+		ck_assert_uint_eq(curve.k_max, 49);
+		ck_assert_uint_eq(curve.chosen, 15);
+		for (size_t k = curve.k_min; k <= curve.k_max; k++)
+			scored += !isnan(curve.silhouette[k - curve.k_min]);
+		ck_assert(scored < curve.k_max - 1);
+		ck_assert(isfinite(curve.silhouette[15 - curve.k_min]));
+		ck_assert(isnan(curve.silhouette[40 - curve.k_min]));
+		tm_k_curve_release(&curve);
+		tm_cluster_context_release(&context);
+	}
+	tm_relatedness_release(&r);
 }
 END_TEST
 
@@ -264,7 +366,7 @@ START_TEST(test_estimators_recover_groups)
 			struct tm_clustering c;
 
 			ck_assert_int_eq(tm_cluster_prepare(&context, &r, (enum tm_method)m, 5, 1.07, 3,
-							    NULL), 0);
+							    0, NULL), 0);
 			ck_assert_int_eq(tm_choose_k(&context, 0, &curve, NULL, NULL), 0);
 			ck_assert_int_eq(tm_cluster_run(&context, 3, &c, NULL), 0);
 			ck_assert_msg(tm_adjusted_rand_index(truth, c.assignment, 12) > 0.99,
@@ -339,6 +441,7 @@ START_TEST(test_default_k_max)
 	ck_assert_uint_eq(tm_default_k_max(100, TM_METHOD_AVERAGE), 34);
 	ck_assert_uint_eq(tm_default_k_max(983, TM_METHOD_AVERAGE), 126);
 	ck_assert_uint_eq(tm_default_k_max(983, TM_METHOD_SPECTRAL), 50);
+	ck_assert_uint_eq(tm_default_k_max(983, TM_METHOD_SPECTRAL_AVERAGE), 50);
 }
 END_TEST
 
@@ -370,7 +473,7 @@ START_TEST(test_degenerate_inputs)
 		for (size_t c = 0; c < 16; c++)
 			ck_assert(isfinite(r.stored[c]) && isfinite(r.affinity[c]));
 		for (int m = 0; m < TM_METHOD_COUNT; m++) {
-			ck_assert_int_eq(tm_cluster_prepare(&context, &r, (enum tm_method)m, 3, 1.07, 1, NULL), 0);
+			ck_assert_int_eq(tm_cluster_prepare(&context, &r, (enum tm_method)m, 3, 1.07, 1, 0, NULL), 0);
 			ck_assert_int_eq(tm_choose_k(&context, 0, &curve, NULL, NULL), 0);
 			ck_assert(curve.chosen >= 2 && curve.chosen <= 3);
 			tm_k_curve_release(&curve);
@@ -384,7 +487,7 @@ START_TEST(test_degenerate_inputs)
 		ck_assert_int_eq(tm_datamap_from_probabilities(p, labels, n_tasks, n_epochs, n_samples,
 							       &map, NULL), 0);
 		ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_DATAMAP, &r, NULL), 0);
-		ck_assert_int_eq(tm_cluster_prepare(&context, &r, TM_METHOD_KMEANS, 3, 1.07, 1, NULL), 0);
+		ck_assert_int_eq(tm_cluster_prepare(&context, &r, TM_METHOD_KMEANS, 3, 1.07, 1, 0, NULL), 0);
 		ck_assert_int_eq(tm_choose_k(&context, 0, &curve, NULL, NULL), 0);
 		ck_assert_int_eq(curve.chosen, 1);
 		tm_k_curve_release(&curve);
@@ -579,6 +682,8 @@ Suite *analyzers_suite(void)
 	tcase_add_test(clustering, test_fuzzy_memberships);
 	tcase_add_test(clustering, test_agglomerative_line);
 	tcase_add_test(clustering, test_spectral_blocks);
+	tcase_add_test(clustering, test_spectral_subspace_matches_full);
+	tcase_add_test(clustering, test_choose_k_coarse_to_fine);
 	tcase_add_test(clustering, test_estimators_recover_groups);
 	tcase_add_test(clustering, test_degenerate_inputs);
 	tcase_add_test(clustering, test_epochwise_known_answer);

@@ -30,6 +30,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <stdarg.h>
 
 #include "test-helpers.h"
 
@@ -83,12 +84,381 @@ START_TEST(test_kept_inputs)
 }
 END_TEST
 
+/* ---- generated hostile input ------------------------------------------------ */
+
+static char *tmpdir;
+
+static void make_tmpdir(void)
+{
+	tmpdir = test_tmpdir();
+	ck_assert_ptr_nonnull(tmpdir);
+}
+
+static void remove_tmpdir(void)
+{
+	test_remove_tree(tmpdir);
+	free(tmpdir);
+	tmpdir = NULL;
+}
+
+/* Write @length bytes to a new file @name in the test's directory (owned path). */
+static char *write_file(const char *name, const char *bytes, size_t length)
+{
+	char *path = test_path(tmpdir, name);
+	FILE *file = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(file);
+	ck_assert_uint_eq(fwrite(bytes, 1, length, file), length);
+	ck_assert_int_eq(fclose(file), 0);
+	return path;
+}
+
+/* A growing text buffer for generated files. */
+struct text {
+	char *bytes;
+	size_t length, capacity;
+};
+
+static void text_add(struct text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *text, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = text->capacity - text->length;
+
+		va_start(ap, fmt);
+		n = vsnprintf(text->bytes ? text->bytes + text->length : NULL, room, fmt, ap);
+		va_end(ap);
+		ck_assert_int_ge(n, 0);
+		if ((size_t)n < room)
+			break;
+		text->capacity = text->capacity * 2 + (size_t)n + 1;
+		text->bytes = realloc(text->bytes, text->capacity);
+		ck_assert_ptr_nonnull(text->bytes);
+	}
+	text->length += (size_t)n;
+}
+
+static char *text_write(struct text *text, const char *name)
+{
+	char *path = write_file(name, text->bytes ? text->bytes : "", text->length);
+
+	free(text->bytes);
+	memset(text, 0, sizeof(*text));
+	return path;
+}
+
+/* Read @path and expect TM_ERR_INPUT with @what in the message. */
+static void expect_refused(const char *path, const struct tm_read_options *options,
+			   const char *what)
+{
+	struct tm_dataset *dataset = NULL;
+	struct tm_error err = { 0 };
+	int rc = tm_dataset_read(&dataset, path, options, &err);
+
+	ck_assert_msg(rc == TM_ERR_INPUT, "%s: expected an input error, got %d (%s)", path, rc,
+		      err.message);
+	ck_assert_ptr_null(dataset);
+	ck_assert_msg(strstr(err.message, what) != NULL, "message '%s' lacks '%s'", err.message,
+		      what);
+}
+
+static struct tm_dataset *expect_read(const char *path, const struct tm_read_options *options)
+{
+	struct tm_dataset *dataset = NULL;
+	struct tm_error err = { 0 };
+	int rc = tm_dataset_read(&dataset, path, options, &err);
+
+	ck_assert_msg(rc == 0, "%s: %s", path, err.message);
+	ck_assert_ptr_nonnull(dataset);
+	return dataset;
+}
+
+/* Sizes in a header that overflow or exceed memory: refused up front. */
+static const struct {
+	const char *name, *text, *what;
+} oversized[] = {
+	/* 4 billion tasks: 4 GB of labels, and 4 billion names */
+	{ "labels.svm", "1 1 4000000000\n0 0:1\n", "too large" },
+	{ "features.svm", "1 4294967296 1\n0 0:1\n", "too large" },
+	{ "samples.svm", "1000000000000 2 2\n0 0:1\n", "too large" },
+	{ "product.svm", "4294967296 4294967295 4294967295\n0 0:1\n", "too large" },
+	/* above SIZE_MAX / 16: not a header, then not a label list */
+	{ "wrap.svm", "18446744073709551615 18446744073709551615 1\n0 0:1\n", "expected labels" },
+	/* no header: the largest label and index decide the size */
+	{ "max-label.svm", "4294967294 0:1\n", "too large" },
+	{ "max-index.svm", "0 4294967294:1\n", "too large" },
+	{ "label-2-32-1.svm", "4294967295 0:1\n", "at most 4294967294" },
+	{ "index-2-32.svm", "0 4294967296:1\n", "expected index:value" },
+	{ "label-2-32.svm", "4294967296 0:1\n", "expected labels" },
+	/* MEKA -C at the ends of long; labs(LONG_MIN) was undefined */
+	{ "c-min.arff", "@relation 'r: -C -9223372036854775808'\n@attribute a {0,1}\n@data\n1\n",
+	  "only 1 attributes" },
+	{ "c-max.arff", "@relation 'r: -C 99999999999999999999999'\n@attribute a {0,1}\n@data\n1\n",
+	  "only 1 attributes" },
+	{ "sparse-index.arff", "@relation 'r: -C 1'\n@attribute a {0,1}\n@attribute b numeric\n"
+	  "@data\n{1099511627776 1}\n", "out of range" },
+	{ "sparse-digits.arff", "@relation 'r: -C 1'\n@attribute a {0,1}\n@attribute b numeric\n"
+	  "@data\n{184467440737095516160000000000 1}\n", "out of range" },
+};
+
+START_TEST(test_oversized_header)
+{
+	char *path = write_file(oversized[_i].name, oversized[_i].text,
+				strlen(oversized[_i].text));
+
+	expect_refused(path, NULL, oversized[_i].what);
+	free(path);
+}
+END_TEST
+
+/* Wide files are refused by the header estimate before any row is stored. */
+START_TEST(test_wide_files)
+{
+	struct tm_read_options small = { .memory_limit = (size_t)1 << 20,
+					 .label_prefix = "y" };
+	struct text text = { 0 };
+	struct tm_dataset *dataset;
+	char *path;
+
+	text_add(&text, "@relation 'wide: -C 1'\n");
+	for (size_t i = 0; i < 200000; i++)
+		text_add(&text, "@attribute a%zu numeric\n", i);
+	text_add(&text, "@data\n{0 1}\n");
+	path = text_write(&text, "wide.arff");
+	expect_refused(path, &small, "too large");
+	free(path);
+
+	for (size_t i = 0; i < 200000; i++)
+		text_add(&text, "x%zu,", i);
+	text_add(&text, "y\n");
+	for (size_t i = 0; i < 200000; i++)
+		text_add(&text, "1,");
+	text_add(&text, "0\n");
+	path = text_write(&text, "wide.csv");
+	expect_refused(path, &small, "too large");
+	/* within the default limit, one wide row is read (and not 256 of them reserved) */
+	small.memory_limit = 0;
+	dataset = expect_read(path, &small);
+	ck_assert_uint_eq(dataset->n_features, 200000);
+	ck_assert_uint_eq(dataset->n_samples, 1);
+	ck_assert_float_eq(dataset->x.dense[199999], 1.0f);
+	ck_assert_uint_lt(tm_dataset_memory_bytes(dataset), (size_t)16 << 20);
+	tm_dataset_destroy(dataset);
+	free(path);
+}
+END_TEST
+
+static char *label_arff(size_t n_labels, const char *name)
+{
+	struct text text = { 0 };
+
+	text_add(&text, "@relation many\n@attribute f numeric\n");
+	for (size_t i = 0; i < n_labels; i++)
+		text_add(&text, "@attribute l%zu {0,1}\n", i);
+	text_add(&text, "@data\n{0 1,%zu 1}\n", n_labels);
+	return text_write(&text, name);
+}
+
+/* Many labels, deep nesting: linear-ish time, no recursion, clear errors. */
+START_TEST(test_big_xml)
+{
+	struct tm_read_options options = { 0 };
+	struct text text = { 0 };
+	struct tm_dataset *dataset;
+	char *arff = label_arff(30000, "many.arff"), *xml;
+
+	/* every label, in reverse order (tasks keep attribute order) */
+	text_add(&text, "<labels>");
+	for (size_t i = 30000; i-- > 0;)
+		text_add(&text, "<label name=\"l%zu\"/>", i);
+	text_add(&text, "</labels>\n");
+	options.xml_path = xml = text_write(&text, "many.xml");
+	dataset = expect_read(arff, &options);
+	ck_assert_uint_eq(dataset->n_tasks, 30000);
+	ck_assert_str_eq(dataset->task_names[0], "l0");
+	ck_assert_str_eq(dataset->task_names[29999], "l29999");
+	ck_assert_int_eq(tm_dataset_label(dataset, 0, 29999), TM_LABEL_POSITIVE);
+	ck_assert_int_eq(tm_dataset_label(dataset, 0, 0), TM_LABEL_NEGATIVE);
+	tm_dataset_destroy(dataset);
+	free(xml);
+
+	/* 200000 labels, the first one again at the end: found by sorting, not 2e10 comparisons */
+	for (size_t i = 0; i < 200000; i++)
+		text_add(&text, "<label name=\"m%zu\"/>\n", i);
+	text_add(&text, "<label name=\"m0\"/>\n");
+	options.xml_path = xml = text_write(&text, "twice.xml");
+	expect_refused(arff, &options, "listed twice");
+	free(xml);
+
+	/* 300000 nested elements around one label */
+	for (size_t i = 0; i < 300000; i++)
+		text_add(&text, "<a:x>");
+	text_add(&text, "<a:label name='l7'/>");
+	for (size_t i = 0; i < 300000; i++)
+		text_add(&text, "</a:x>");
+	options.xml_path = xml = text_write(&text, "deep.xml");
+	dataset = expect_read(arff, &options);
+	ck_assert_uint_eq(dataset->n_tasks, 1);
+	ck_assert_str_eq(dataset->task_names[0], "l7");
+	tm_dataset_destroy(dataset);
+	free(xml);
+
+	/* unterminated at depth: an error, not a read past the end */
+	for (size_t i = 0; i < 100000; i++)
+		text_add(&text, "<x><!-- ");
+	options.xml_path = xml = text_write(&text, "open.xml");
+	expect_refused(arff, &options, "unterminated");
+	free(xml);
+	free(arff);
+}
+END_TEST
+
+/* Names a shell, printf, a browser or gnuplot would interpret, preserved byte for byte. */
+static const char *const hostile_names[] = {
+	"q'uote\"d",
+	"new\nline\ttab",
+	"`id` $(rm -rf ~) ${HOME}",
+	"%n%n%s%x%99999999d",
+	"<script>alert(1)</script>&amp;",
+	"set output '/tmp/x'; system 'ls'",
+	"\\back\\slash",
+	"caf\xc3\xa9 \xe2\x9c\x93",
+};
+#define N_HOSTILE (sizeof(hostile_names) / sizeof(hostile_names[0]))
+
+/* ARFF-quote @name (single quotes, backslash escapes). */
+static void arff_quoted(struct text *text, const char *name)
+{
+	text_add(text, "'");
+	for (const char *p = name; *p; p++) {
+		if (*p == '\n')
+			text_add(text, "\\n");
+		else if (*p == '\t')
+			text_add(text, "\\t");
+		else if (*p == '\'' || *p == '\\')
+			text_add(text, "\\%c", *p);
+		else
+			text_add(text, "%c", *p);
+	}
+	text_add(text, "'");
+}
+
+START_TEST(test_hostile_names)
+{
+	struct tm_read_options options = { .label_prefix = "y" };
+	struct text text = { 0 };
+	struct tm_dataset *dataset;
+	char *path, *xml;
+
+	/* ARFF: features, then labels (MEKA -C -N: the last N), with these names */
+	text_add(&text, "@relation '$(reboot) <b>rel</b>: -C -%zu'\n", N_HOSTILE);
+	for (size_t i = 0; i < 2 * N_HOSTILE; i++) {
+		text_add(&text, "@attribute ");
+		arff_quoted(&text, hostile_names[i % N_HOSTILE]);
+		text_add(&text, i < N_HOSTILE ? " numeric\n" : " {0,1}\n");
+	}
+	text_add(&text, "@data\n{%zu 1,%zu 1}\n", N_HOSTILE - 1, N_HOSTILE);
+	path = text_write(&text, "names.arff");
+	dataset = expect_read(path, NULL);
+	ck_assert_str_eq(dataset->name, "$(reboot) <b>rel</b>");
+	ck_assert_uint_eq(dataset->n_tasks, N_HOSTILE);
+	ck_assert_uint_eq(dataset->n_features, N_HOSTILE);
+	for (size_t i = 0; i < N_HOSTILE; i++) {
+		ck_assert_str_eq(dataset->feature_names[i], hostile_names[i]);
+		ck_assert_str_eq(dataset->task_names[i], hostile_names[i]);
+	}
+	ck_assert_int_eq(tm_dataset_label(dataset, 0, 0), TM_LABEL_POSITIVE);
+	tm_dataset_destroy(dataset);
+	free(path);
+
+	/* labels named by an XML with entities and character references */
+	text_add(&text, "@relation names\n");
+	for (size_t i = 0; i < N_HOSTILE; i++) {
+		text_add(&text, "@attribute ");
+		arff_quoted(&text, hostile_names[i]);
+		text_add(&text, " {0,1}\n");
+	}
+	text_add(&text, "@attribute plain numeric\n@data\n{1 1}\n");
+	path = text_write(&text, "names2.arff");
+	text_add(&text, "<labels>\n");
+	for (size_t i = 0; i < N_HOSTILE; i++) {
+		text_add(&text, "<label name=\"");
+		for (const char *p = hostile_names[i]; *p; p++) {
+			switch (*p) {
+			case '<': text_add(&text, "&lt;"); break;
+			case '>': text_add(&text, "&gt;"); break;
+			case '&': text_add(&text, "&amp;"); break;
+			case '"': text_add(&text, "&quot;"); break;
+			case '\'': text_add(&text, "&apos;"); break;
+			case '\n': text_add(&text, "&#10;"); break;
+			case '\t': text_add(&text, "&#x9;"); break;
+			default: text_add(&text, "%c", *p);
+			}
+		}
+		text_add(&text, "\"/>\n");
+	}
+	text_add(&text, "</labels>\n");
+	options.xml_path = xml = text_write(&text, "names.xml");
+	dataset = expect_read(path, &options);
+	ck_assert_uint_eq(dataset->n_tasks, N_HOSTILE);
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		ck_assert_str_eq(dataset->task_names[i], hostile_names[i]);
+	ck_assert_str_eq(dataset->feature_names[0], "plain");
+	ck_assert_int_eq(tm_dataset_label(dataset, 0, 1), TM_LABEL_POSITIVE);
+	tm_dataset_destroy(dataset);
+	free(xml);
+	free(path);
+
+	/* CSV: quoted header fields ("" for a quote); no newline or tab inside a field */
+	options.xml_path = NULL;
+	for (size_t i = 0; i < N_HOSTILE; i++) {
+		if (strpbrk(hostile_names[i], "\n\t"))
+			continue;
+		text_add(&text, "\"");
+		for (const char *p = hostile_names[i]; *p; p++)
+			text_add(&text, *p == '"' ? "\"\"" : "%c", *p);
+		text_add(&text, "\",");
+	}
+	text_add(&text, "\"y `x` $(y)\"\n");
+	for (size_t i = 0; i < N_HOSTILE; i++)
+		if (!strpbrk(hostile_names[i], "\n\t"))
+			text_add(&text, "%zu,", i);
+	text_add(&text, "1\n");
+	path = text_write(&text, "names.csv");
+	dataset = expect_read(path, &options);
+	ck_assert_str_eq(dataset->task_names[0], "y `x` $(y)");
+	for (size_t i = 0, f = 0; i < N_HOSTILE; i++) {
+		if (strpbrk(hostile_names[i], "\n\t"))
+			continue;
+		ck_assert_str_eq(dataset->feature_names[f], hostile_names[i]);
+		ck_assert_float_eq(dataset->x.dense[f], (float)i);
+		f++;
+	}
+	tm_dataset_destroy(dataset);
+	free(path);
+}
+END_TEST
+
 Suite *regress_suite(void)
 {
 	Suite *suite = suite_create("regress");
 	TCase *kept = tcase_create("kept");
 
+	TCase *hostile = tcase_create("hostile");
+
 	tcase_add_test(kept, test_kept_inputs);
 	suite_add_tcase(suite, kept);
+	tcase_add_unchecked_fixture(hostile, make_tmpdir, remove_tmpdir);
+	tcase_set_timeout(hostile, 60);
+	tcase_add_loop_test(hostile, test_oversized_header, 0,
+			    sizeof(oversized) / sizeof(oversized[0]));
+	tcase_add_test(hostile, test_wide_files);
+	tcase_add_test(hostile, test_big_xml);
+	tcase_add_test(hostile, test_hostile_names);
+	suite_add_tcase(suite, hostile);
 	return suite;
 }

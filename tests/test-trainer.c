@@ -6,6 +6,7 @@
  * task weighting.
  */
 #include <check.h>
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,72 @@ START_TEST(roc_auc_counts_ties_as_half)
 	}
 	ck_assert(isnan(tm_metrics_roc_auc(scores, (const int8_t[]){ 1, 1, 1, 1, 1, 1 }, 6, 1,
 					   scratch)));
+}
+END_TEST
+
+/*
+ * tm_metrics_all sorts by radix on the float bits; it must give exactly the
+ * AUC of the plain form, with ties (many equal and saturated logits), -0 and
+ * +0, missing labels, tasks with one class, and columns wider than a block.
+ */
+START_TEST(metrics_all_auc_matches_plain_auc)
+{
+	size_t n = 700, n_tasks = TM_METRICS_BLOCK + 7;
+	float *logits = malloc(n * n_tasks * sizeof(float)), *column = malloc(n * sizeof(float));
+	float *scratch = malloc(n * sizeof(float));
+	int8_t *labels = malloc(n * n_tasks), *column_labels = malloc(n);
+	struct tm_task_metrics_record *out = calloc(n_tasks, sizeof(*out)), plain;
+	gsl_rng *rng = tm_rng_create(7);
+
+	for (size_t k = 0; k < n * n_tasks; k++) {
+		size_t t = k % n_tasks;
+		double u = gsl_rng_uniform(rng);
+
+		/* coarse values make ties; some tasks saturate; task 3 has one class */
+		logits[k] = t % 4 == 0 ? (float)((int)(u * 9) - 4) * 0.5f
+			: t % 4 == 1 ? (u < 0.3 ? 30.0f : u < 0.5 ? -0.0f : 0.0f)
+			: (float)gsl_ran_gaussian(rng, 3);
+		labels[k] = t == 3 ? TM_LABEL_NEGATIVE : gsl_rng_uniform(rng) < 0.1 ? TM_LABEL_MISSING
+			: gsl_rng_uniform(rng) < 0.3 + 0.4 * (logits[k] > 0) ? TM_LABEL_POSITIVE
+			: TM_LABEL_NEGATIVE;
+	}
+	uint16_t *codes = malloc(n * n_tasks * sizeof(uint16_t));
+
+	ck_assert_int_eq(tm_metrics_all(logits, labels, n, n_tasks, out, codes, NULL), 0);
+	for (size_t t = 0; t < n_tasks; t++) {
+		for (size_t i = 0; i < n; i++) {
+			column[i] = logits[i * n_tasks + t];
+			column_labels[i] = labels[i * n_tasks + t];
+			/* the recording made in the same pass: task-major, within one code of
+			 * the double-precision encoding of p(gold) */
+			if (column_labels[i] == TM_LABEL_MISSING) {
+				ck_assert_uint_eq(codes[t * n + i], TM_DYNAMICS_MISSING);
+			} else {
+				double q = tm_dynamics_encode(tm_gold_probability(column[i],
+										column_labels[i]));
+
+				ck_assert_double_le(fabs(codes[t * n + i] - q), 1);
+			}
+		}
+		tm_metrics_task(logits, labels, n, n_tasks, t, scratch, &plain);
+		ck_assert_int_eq(out[t].task_index, (int64_t)t);
+		if (t == 3) {
+			ck_assert(isnan(out[t].roc_auc));
+			continue;
+		}
+		ck_assert(out[t].roc_auc == tm_metrics_roc_auc(column, column_labels, n, 1, scratch));
+		ck_assert(out[t].roc_auc == plain.roc_auc);
+		ck_assert_double_eq_tol(out[t].loss, plain.loss, 1e-6 * plain.loss);
+		ck_assert(out[t].accuracy == plain.accuracy);
+	}
+	gsl_rng_free(rng);
+	free(codes);
+	free(logits);
+	free(column);
+	free(scratch);
+	free(labels);
+	free(column_labels);
+	free(out);
 }
 END_TEST
 
@@ -520,6 +587,7 @@ Suite *trainer_suite(void)
 	tcase_add_test(model, gradients_match_finite_differences);
 	tcase_add_test(model, learns_a_tiny_problem);
 	tcase_add_test(model, roc_auc_counts_ties_as_half);
+	tcase_add_test(model, metrics_all_auc_matches_plain_auc);
 	tcase_add_test(model, weighting_schemes_move_weights_sensibly);
 	suite_add_tcase(suite, model);
 	tcase_add_unchecked_fixture(runs, NULL, NULL);

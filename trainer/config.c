@@ -249,6 +249,7 @@ struct load_context {
 	struct tm_trainer_loaded *loaded;
 	struct tm_error *err;
 	int rc;
+	int any_status; /* 1: a done run is fine (its recipe is read, not resumed) */
 };
 
 static int load_run(void *context, const struct tm_run_record *run)
@@ -262,7 +263,7 @@ static int load_run(void *context, const struct tm_run_record *run)
 	if (strcmp(run->kind, "train") != 0)
 		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE, "run '%s' is not a training run",
 					     run->name);
-	if (strcmp(run->status, TM_RUN_DONE) == 0)
+	if (!lc->any_status && strcmp(run->status, TM_RUN_DONE) == 0)
 		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE,
 					     "run '%s' is done already: nothing to resume", run->name);
 	if (!(root = json_loads(run->config_json, 0, &parse_error)))
@@ -284,7 +285,18 @@ static int load_run(void *context, const struct tm_run_record *run)
 int tm_trainer_load(struct tm_store *store, const char *which,
 		    struct tm_trainer_loaded *loaded, struct tm_error *err)
 {
-	struct load_context lc = { loaded, err, 0 };
+	struct load_context lc = { loaded, err, 0, 0 };
+	int rc;
+
+	memset(loaded, 0, sizeof(*loaded));
+	rc = tm_store_run_get(store, which, load_run, &lc, err);
+	return lc.rc < 0 ? lc.rc : rc;
+}
+
+int tm_trainer_load_recipe(struct tm_store *store, const char *which,
+			   struct tm_trainer_loaded *loaded, struct tm_error *err)
+{
+	struct load_context lc = { loaded, err, 0, 1 };
 	int rc;
 
 	memset(loaded, 0, sizeof(*loaded));

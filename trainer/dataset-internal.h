@@ -135,6 +135,15 @@ struct tm_dataset *ds_dataset_new(const char *name, const char *path, const char
 int ds_add_note(struct tm_dataset *dataset, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * ds_reserve_one - make room for element @count (0-based) of an array of
+ * @size-byte elements that holds @count now, growing it to the next power
+ * of two when @count is one, so n appends cost O(n) copies, not O(n^2)
+ * (millions of labels, nominal values or notes). 0, or TM_ERR_NOMEM with
+ * *@array unchanged.
+ */
+int ds_reserve_one(void **array, size_t count, size_t size);
+
 /* ds_strdup - strdup that returns NULL on NULL. */
 char *ds_strdup(const char *text);
 

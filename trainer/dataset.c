@@ -14,6 +14,20 @@
 #include <string.h>
 #include <strings.h>
 
+int ds_reserve_one(void **array, size_t count, size_t size)
+{
+	size_t bytes;
+	void *grown;
+
+	if (count & (count - 1)) /* not a power of two: there is room */
+		return 0;
+	if (tm_size_mul(count ? 2 * count : 1, size, &bytes) < 0 || count > SIZE_MAX / 2 ||
+	    !(grown = realloc(*array, bytes)))
+		return TM_ERR_NOMEM;
+	*array = grown;
+	return 0;
+}
+
 char *ds_strdup(const char *text)
 {
 	return text ? strdup(text) : NULL;
@@ -39,17 +53,14 @@ struct tm_dataset *ds_dataset_new(const char *name, const char *path, const char
 int ds_add_note(struct tm_dataset *dataset, const char *fmt, ...)
 {
 	char text[TM_ERROR_MAX];
-	char **grown;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	grown = realloc(dataset->notes, (dataset->n_notes + 1) * sizeof(*grown));
-	if (!grown)
+	if (ds_reserve_one((void **)&dataset->notes, dataset->n_notes, sizeof(char *)) < 0)
 		return TM_ERR_NOMEM;
-	dataset->notes = grown;
-	if (!(grown[dataset->n_notes] = strdup(text)))
+	if (!(dataset->notes[dataset->n_notes] = strdup(text)))
 		return TM_ERR_NOMEM;
 	dataset->n_notes++;
 	return 0;
@@ -124,6 +135,9 @@ int ds_builder_check_size(const struct ds_builder *builder, size_t bytes,
 				    builder->path, bytes >> 20, builder->memory_limit >> 20);
 	return 0;
 }
+
+/* The first row arrays hold 256 rows or this many bytes, whichever is less. */
+#define FIRST_ROWS_BYTES ((size_t)16 << 20)
 
 /* What a column or task name costs, roughly: pointer, text and malloc overhead. */
 #define NAME_BYTES 32
@@ -219,10 +233,16 @@ int ds_builder_add_row(struct ds_builder *builder, float **features, int8_t **la
 	int rc;
 
 	if (row == builder->row_capacity) {
-		size_t capacity = builder->row_capacity ? builder->row_capacity * 2 : 256;
-		size_t per_row, total;
+		size_t capacity = builder->row_capacity * 2, per_row, total;
 
-		if (row_bytes(builder, &per_row) < 0 || tm_size_mul(per_row, capacity, &total) < 0)
+		if (row_bytes(builder, &per_row) < 0)
+			return tm_error_set(err, TM_ERR_INPUT, "%s: dataset too large", builder->path);
+		/* start with 256 rows, fewer when rows are wide: a file of one row
+		 * and a million columns must not ask for 256 of them */
+		if (capacity == 0)
+			capacity = per_row > FIRST_ROWS_BYTES / 256 ? 1 + FIRST_ROWS_BYTES / per_row
+								     : 256;
+		if (tm_size_mul(per_row, capacity, &total) < 0)
 			return tm_error_set(err, TM_ERR_INPUT, "%s: dataset too large", builder->path);
 		if ((rc = ds_builder_check_size(builder, total, err)) < 0)
 			return rc;

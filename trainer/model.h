@@ -206,8 +206,10 @@ struct tm_recorder {
 	size_t n_samples, n_tasks;
 	enum tm_keep_mode keep;
 	float *logits;          /* n_samples x n_tasks, sample-major: this epoch */
+	float *spare;           /* the other buffer of tm_recorder_swap (NULL before) */
 	const int8_t *labels;   /* borrowed: n_samples x n_tasks of the train split */
 	uint16_t *quantised;    /* n_tasks x n_samples, task-major (keep all) */
+	uint16_t *spare_quantised; /* the other buffer of tm_recorder_swap_quantised */
 	float *mean, *m2, *correct; /* n_tasks x n_samples each (keep summary) */
 	struct tm_dynamics_summary *summaries; /* n_tasks views into the arrays above */
 	int64_t n_epochs;
@@ -224,12 +226,47 @@ void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
 		     size_t n_rows, const float *logits);
 
 /*
- * tm_recorder_finish_epoch - turn the epoch's logits into gold-label
- * probabilities: quantised task-major BLOB data (keep all) or folded into
- * the Welford summaries (keep summary). Fills the record's probabilities or
- * summaries pointer (borrowed from the recorder).
+ * tm_recorder_swap - hand over the logits tm_recorder_put filled this epoch
+ * and give put the other of two buffers (allocated at the first swap), so
+ * that one epoch is quantised and stored on another thread while the next
+ * trains. Returns the filled buffer (borrowed, valid until the swap after
+ * next), or NULL when out of memory (nothing swapped).
  */
-void tm_recorder_finish_epoch(struct tm_recorder *recorder, struct tm_epoch_record *record);
+const float *tm_recorder_swap(struct tm_recorder *recorder);
+
+/*
+ * tm_recorder_swap_quantised - like tm_recorder_swap for the quantised
+ * task-major codes (keep all) when the caller filled recorder->quantised
+ * itself (tm_metrics_all's @codes): returns the filled buffer and makes the
+ * other one current. NULL when out of memory (nothing swapped).
+ */
+const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder);
+
+/*
+ * tm_gold_code - the stored 16-bit code of the gold-label probability for
+ * logit @z, present label @y and @e = expf(-|z|): p = 1/(1+e) when z is on
+ * the label's side (z >= 0 for a positive, z < 0 for a negative), else
+ * e/(1+e); q = floor(p * 65534 + 1/2), in float. The one formula for BLOBs
+ * and summaries alike (docs/methods.md).
+ */
+static inline uint16_t tm_gold_code(float z, int y, float e)
+{
+	float p = ((z >= 0) == (y == TM_LABEL_POSITIVE) ? 1.0f : e) / (1.0f + e);
+
+	return (uint16_t)(p * (float)TM_DYNAMICS_SCALE + 0.5f);
+}
+
+/*
+ * tm_recorder_finish_epoch - turn an epoch's @logits (n_samples x n_tasks,
+ * e.g. from tm_recorder_swap) into gold-label probabilities: quantised
+ * task-major BLOB data (keep all) or folded into the Welford summaries (keep
+ * summary). Fills the record's probabilities or summaries pointer (borrowed
+ * from the recorder, valid until the next finish_epoch). Touches only the
+ * recorder's quantised and summary arrays, so it may run on another thread
+ * while tm_recorder_put fills the other buffer.
+ */
+void tm_recorder_finish_epoch(struct tm_recorder *recorder, const float *logits,
+			      struct tm_epoch_record *record);
 
 /* tm_gold_probability - p of the gold label for logit @z and label @y (NaN if missing). */
 double tm_gold_probability(float z, int y);
@@ -251,10 +288,13 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 /*
  * tm_metrics_all - tm_metrics_task for every task into @out (n_tasks
  * records; split left for the caller), reading @logits in blocks of task
- * columns so that the rows are read contiguously. TM_ERR_NOMEM only.
+ * columns so that the rows are read contiguously. When @codes is not NULL
+ * it also gets the recording of these logits: n_tasks x n_rows task-major
+ * tm_gold_code values (TM_DYNAMICS_MISSING where the label is missing),
+ * computed in the same pass. TM_ERR_NOMEM only.
  */
 int tm_metrics_all(const float *logits, const int8_t *labels, size_t n_rows, size_t n_tasks,
-		   struct tm_task_metrics_record *out, struct tm_error *err);
+		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err);
 
 /*
  * tm_metrics_roc_auc - ROC-AUC of @n scores with 0/1 @labels: the chance
@@ -263,5 +303,59 @@ int tm_metrics_all(const float *logits, const int8_t *labels, size_t n_rows, siz
  */
 double tm_metrics_roc_auc(const float *scores, const int8_t *labels, size_t n,
 			  size_t stride, float *scratch);
+
+/* ---- the shared per-batch pieces (step.c) ---------------------------------- */
+
+/* Reusable buffers for batches of standardised inputs of one feature matrix. */
+struct tm_batch {
+	const struct tm_features *features; /* borrowed */
+	size_t max_rows;
+	float *dense;          /* max_rows x n_cols (dense data) */
+	size_t *row_start;     /* max_rows + 1 (sparse data) */
+	uint32_t *cols;        /* capacity entries (sparse data) */
+	float *values;
+	size_t capacity;
+};
+
+/*
+ * tm_batch_init - buffers for batches of up to @max_rows rows of @features
+ * (borrowed until tm_batch_release). Returns 0 or TM_ERR_NOMEM; on failure
+ * nothing stays allocated.
+ */
+int tm_batch_init(struct tm_batch *batch, const struct tm_features *features,
+		  size_t max_rows, struct tm_error *err);
+
+/* tm_batch_release - free the buffers; accepts NULL. */
+void tm_batch_release(struct tm_batch *batch);
+
+/*
+ * tm_batch_build - the inputs of dataset @rows (n <= max_rows) standardised
+ * with @mlp's shift and scale into @x: dense rows (x - shift) * scale, or
+ * CSR rows with values * scale (still sparse). @x points into @batch until
+ * the next build. TM_ERR_NOMEM only.
+ */
+int tm_batch_build(struct tm_batch *batch, const struct tm_mlp *mlp, const size_t *rows,
+		   size_t n, struct tm_mlp_input *x, struct tm_error *err);
+
+/* What one optimisation step works on; every pointer borrowed. */
+struct tm_step {
+	struct tm_mlp *mlp;
+	struct tm_optimizer *optimizer;
+	struct tm_weighting *weighting;
+	const float *pos_weight;  /* --balance: per task, or NULL */
+	const float *task_scale;  /* extra per-task loss factor (soft memberships), or NULL */
+	float *weight, *dlogits;  /* scratch: max_batch x n_tasks each */
+	double *task_loss;        /* scratch: n_tasks */
+};
+
+/*
+ * tm_step_update - one optimisation step after the forward of batch @x gave
+ * @logits (the caller may record them first): loss weights (weighting x
+ * class weight x task_scale), the weighted masked BCE into *@loss, backward,
+ * the optimiser's update and the weighting's step. TM_ERR_NUMERIC when the
+ * loss is not finite (the parameters are then left as they were).
+ */
+int tm_step_update(struct tm_step *step, const struct tm_mlp_input *x, const int8_t *labels,
+		   const float *logits, double *loss, struct tm_error *err);
 
 #endif

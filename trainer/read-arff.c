@@ -215,12 +215,9 @@ static int parse_relation(struct arff *arff, char *p)
 
 static int add_value(struct arff *arff, struct attribute *a, const char *value)
 {
-	char **grown = realloc(a->values, (a->n_values + 1) * sizeof(*grown));
-
-	if (!grown)
+	if (ds_reserve_one((void **)&a->values, a->n_values, sizeof(*a->values)) < 0)
 		return tm_error_set(arff->err, TM_ERR_NOMEM, "%s: out of memory", arff->path);
-	a->values = grown;
-	if (!(grown[a->n_values] = strdup(value)))
+	if (!(a->values[a->n_values] = strdup(value)))
 		return tm_error_set(arff->err, TM_ERR_NOMEM, "%s: out of memory", arff->path);
 	a->n_values++;
 	return 0;
@@ -303,12 +300,37 @@ static int parse_attribute(struct arff *arff, char *p)
 	return 0;
 }
 
-static struct attribute *find_attribute(struct arff *arff, const char *name)
+/* Attributes by name, ties in attribute order (pointers into one array). */
+static int compare_attributes(const void *a, const void *b)
 {
-	for (size_t i = 0; i < arff->n_attributes; i++)
-		if (strcmp(arff->attributes[i].name, name) == 0)
-			return &arff->attributes[i];
-	return NULL;
+	const struct attribute *x = *(const struct attribute *const *)a;
+	const struct attribute *y = *(const struct attribute *const *)b;
+	int order = strcmp(x->name, y->name);
+
+	return order ? order : (x > y) - (x < y);
+}
+
+static int compare_name_attribute(const void *key, const void *element)
+{
+	return strcmp(key, (*(const struct attribute *const *)element)->name);
+}
+
+/*
+ * The first attribute called @name, or NULL. @by_name holds the attributes
+ * sorted by compare_attributes: a binary search, since a label XML and a
+ * header may each list a million names.
+ */
+static struct attribute *find_attribute(struct arff *arff, struct attribute **by_name,
+					const char *name)
+{
+	struct attribute **found = bsearch(name, by_name, arff->n_attributes, sizeof(*by_name),
+					   compare_name_attribute);
+
+	if (!found)
+		return NULL;
+	while (found > by_name && strcmp(found[-1]->name, name) == 0)
+		found--;
+	return *found;
 }
 
 /* Decide which attributes are labels, features or skipped; number them. */
@@ -316,6 +338,7 @@ static int assign_roles(struct arff *arff)
 {
 	const struct tm_read_options *options = arff->options;
 	size_t n = arff->n_attributes;
+	struct attribute **by_name = NULL;
 	char **names = NULL;
 	size_t n_names = 0;
 	int rc = 0;
@@ -324,11 +347,18 @@ static int assign_roles(struct arff *arff)
 		rc = fail(arff, 0, "@data before any @attribute");
 		goto out;
 	}
+	if (!(by_name = malloc(n * sizeof(*by_name)))) {
+		rc = tm_error_set(arff->err, TM_ERR_NOMEM, "%s: out of memory", arff->path);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		by_name[i] = &arff->attributes[i];
+	qsort(by_name, n, sizeof(*by_name), compare_attributes);
 	if (options && options->xml_path) {
 		if ((rc = ds_read_label_xml(&names, &n_names, options->xml_path, arff->err)) < 0)
 			goto out;
 		for (size_t i = 0; i < n_names; i++) {
-			struct attribute *a = find_attribute(arff, names[i]);
+			struct attribute *a = find_attribute(arff, by_name, names[i]);
 
 			if (!a) {
 				rc = tm_error_set(arff->err, TM_ERR_INPUT,
@@ -339,7 +369,9 @@ static int assign_roles(struct arff *arff)
 			a->role = LABEL;
 		}
 	} else if (arff->has_label_count && arff->label_count != 0) {
-		size_t count = (size_t)labs(arff->label_count);
+		/* not labs(): -C -9223372036854775808 must not overflow */
+		size_t count = arff->label_count > 0 ? (size_t)arff->label_count
+				: (size_t)0 - (size_t)arff->label_count;
 
 		if (count > n) {
 			rc = tm_error_set(arff->err, TM_ERR_INPUT,
@@ -356,7 +388,7 @@ static int assign_roles(struct arff *arff)
 		goto out;
 	}
 	for (size_t i = 0; options && options->drop && i < options->n_drop; i++) {
-		struct attribute *a = find_attribute(arff, options->drop[i]);
+		struct attribute *a = find_attribute(arff, by_name, options->drop[i]);
 
 		if (!a) {
 			rc = tm_error_set(arff->err, TM_ERR_INPUT,
@@ -395,6 +427,7 @@ out:
 	for (size_t i = 0; i < n_names; i++)
 		free(names[i]);
 	free(names);
+	free(by_name);
 	return rc;
 }
 

@@ -141,6 +141,9 @@ static int parse_line(struct libsvm *svm, char *p)
 			if (parse_index(&p, UINT32_MAX, &label) < 0 || (*p != ',' && p != token_end))
 				return fail(svm, "expected labels as 0-based integers separated by ',', found '%.20s'",
 					    p);
+			if (label >= label_limit && !svm->has_header)
+				return fail(svm, "label %zu too large: at most %zu", label,
+					    label_limit - 1);
 			if (label >= label_limit)
 				return fail(svm, "label %zu out of range: the header says %zu labels", label,
 					    label_limit);
@@ -163,6 +166,9 @@ static int parse_line(struct libsvm *svm, char *p)
 			break;
 		if (parse_index(&p, UINT32_MAX, &index) < 0 || *p != ':')
 			return fail(svm, "expected index:value, found '%.20s'", p);
+		if (index >= feature_limit && !svm->has_header)
+			return fail(svm, "feature index %zu too large: at most %zu", index,
+				    feature_limit - 1);
 		if (index >= feature_limit)
 			return fail(svm, "feature index %zu out of range: the header says %zu features (0-based)",
 				    index, feature_limit);
@@ -212,10 +218,11 @@ static int finish(struct libsvm *svm)
 		return tm_error_set(svm->err, TM_ERR_INPUT,
 				    "%s: the header says %zu samples but there are %zu (truncated file?)",
 				    svm->path, svm->header_samples, d->n_samples);
-	if (tm_size_mul(n_features, 32, &bytes) < 0 ||
-	    (rc = ds_builder_check_size(&svm->builder, bytes, svm->err)) < 0)
-		return tm_error_set(svm->err, TM_ERR_INPUT,
-				    "%s: dataset too large: %zu features", svm->path, n_features);
+	/* the names of every task and feature must fit too (label 4294967295
+	 * on one line would otherwise ask for 4 billion names) */
+	if ((rc = ds_estimate_check(svm->path, n_features, n_tasks, 1, svm->builder.memory_limit,
+				    svm->err)) < 0)
+		return rc;
 	if (tm_size_mul(d->n_samples, n_tasks, &bytes) < 0)
 		return tm_error_set(svm->err, TM_ERR_INPUT, "%s: dataset too large", svm->path);
 	if ((rc = ds_builder_check_size(&svm->builder, bytes, svm->err)) < 0)
@@ -285,7 +292,9 @@ int ds_read_libsvm(struct tm_dataset **out, const char *path,
 				if (tm_size_add(svm.header_labels, sizeof(size_t), &per_row) < 0 ||
 				    tm_size_mul(per_row, svm.header_samples, &total) < 0)
 					total = SIZE_MAX;
-				if ((rc = ds_builder_check_size(&svm.builder, total, err)) < 0)
+				if ((rc = ds_builder_check_size(&svm.builder, total, err)) < 0 ||
+				    (rc = ds_estimate_check(path, svm.header_features,
+							    svm.header_labels, 1, limit, err)) < 0)
 					goto out;
 				if (svm.header_features > UINT32_MAX) {
 					rc = fail(&svm, "%zu features: more than 2^32", svm.header_features);

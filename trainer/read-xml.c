@@ -77,15 +77,51 @@ static char *decode(const char *from, const char *to)
 
 static int add_name(char ***names, size_t *n_names, char *name)
 {
-	char **grown = realloc(*names, (*n_names + 1) * sizeof(*grown));
-
-	if (!grown) {
+	if (ds_reserve_one((void **)names, *n_names, sizeof(**names)) < 0) {
 		free(name);
 		return TM_ERR_NOMEM;
 	}
-	*names = grown;
-	grown[(*n_names)++] = name;
+	(*names)[(*n_names)++] = name;
 	return 0;
+}
+
+/*
+ * The first @needle at or after @p, or NULL. Not strstr: sanitizers'
+ * strstr measures the whole rest of the text on every call, quadratic over
+ * a file of a million closing tags.
+ */
+static char *find_text(char *p, const char *needle)
+{
+	size_t length = strlen(needle);
+
+	while ((p = strchr(p, needle[0])) != NULL && strncmp(p, needle, length) != 0)
+		p++;
+	return p;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Refuse a name listed twice; sorted, not pairwise (a file may list millions). */
+static int check_unique(char **names, size_t n_names, const char *path, struct tm_error *err)
+{
+	char **sorted = malloc(n_names * sizeof(*sorted));
+	int rc = 0;
+
+	if (!sorted)
+		return tm_error_set(err, TM_ERR_NOMEM, "%s: out of memory", path);
+	memcpy(sorted, names, n_names * sizeof(*sorted));
+	qsort(sorted, n_names, sizeof(*sorted), compare_names);
+	for (size_t i = 1; i < n_names; i++)
+		if (strcmp(sorted[i], sorted[i - 1]) == 0) {
+			rc = tm_error_set(err, TM_ERR_INPUT, "%s: label '" DS_QUOTE "' listed twice",
+					  path, sorted[i]);
+			break;
+		}
+	free(sorted);
+	return rc;
 }
 
 /* Read the whole file through the line reader (so .gz/.xz work too). */
@@ -150,7 +186,7 @@ int ds_read_label_xml(char ***names_out, size_t *n_out, const char *path,
 		else if (p[1] == '!' || p[1] == '/')
 			close = ">";
 		if (close) {
-			char *end = strstr(p + 1, close);
+			char *end = find_text(p + 1, close);
 
 			if (!end) {
 				rc = tm_error_set(err, TM_ERR_INPUT, "%s: malformed XML: unterminated markup",
@@ -230,13 +266,8 @@ int ds_read_label_xml(char ***names_out, size_t *n_out, const char *path,
 		rc = tm_error_set(err, TM_ERR_INPUT, "%s: no <label name=\"...\"> element found", path);
 		goto out;
 	}
-	for (size_t i = 0; i < n_names; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(names[i], names[j]) == 0) {
-				rc = tm_error_set(err, TM_ERR_INPUT, "%s: label '" DS_QUOTE "' listed twice",
-						  path, names[i]);
-				goto out;
-			}
+	if ((rc = check_unique(names, n_names, path, err)) < 0)
+		goto out;
 	*names_out = names;
 	*n_out = n_names;
 	names = NULL;

@@ -64,7 +64,9 @@ void tm_recorder_destroy(struct tm_recorder *recorder)
 	if (!recorder)
 		return;
 	free(recorder->logits);
+	free(recorder->spare);
 	free(recorder->quantised);
+	free(recorder->spare_quantised);
 	free(recorder->mean);
 	free(recorder->m2);
 	free(recorder->correct);
@@ -82,6 +84,31 @@ void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
 		       n_tasks * sizeof(float));
 }
 
+const float *tm_recorder_swap(struct tm_recorder *recorder)
+{
+	float *filled = recorder->logits;
+
+	if (!recorder->spare &&
+	    !(recorder->spare = malloc(recorder->n_samples * recorder->n_tasks * sizeof(float) + 1)))
+		return NULL;
+	recorder->logits = recorder->spare;
+	recorder->spare = filled;
+	return filled;
+}
+
+const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder)
+{
+	uint16_t *filled = recorder->quantised;
+
+	if (!filled || (!recorder->spare_quantised &&
+			!(recorder->spare_quantised = malloc(recorder->n_samples * recorder->n_tasks *
+							     sizeof(uint16_t) + 1))))
+		return NULL;
+	recorder->quantised = recorder->spare_quantised;
+	recorder->spare_quantised = filled;
+	return filled;
+}
+
 /*
  * quantise - the 16-bit code of the gold-label probability of logit @z for a
  * present label @y, computed in float (ample for 16 bits). The one place the
@@ -89,13 +116,12 @@ void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
  */
 static inline uint16_t quantise(float z, int y)
 {
-	float p = 1.0f / (1.0f + expf(y == TM_LABEL_POSITIVE ? -z : z));
-
-	return (uint16_t)lrintf(p * (float)TM_DYNAMICS_SCALE);
+	return tm_gold_code(z, y, expf(-fabsf(z)));
 }
 
-/* quantise_tile - samples [i0, i1) x tasks [t0, t1) into task-major u16. */
-static void quantise_tile(struct tm_recorder *r, size_t i0, size_t i1, size_t t0, size_t t1)
+/* quantise_tile - samples [i0, i1) x tasks [t0, t1) of @logits into task-major u16. */
+static void quantise_tile(struct tm_recorder *r, const float *logits, size_t i0, size_t i1,
+			  size_t t0, size_t t1)
 {
 	size_t n = r->n_samples, n_tasks = r->n_tasks;
 
@@ -107,18 +133,18 @@ static void quantise_tile(struct tm_recorder *r, size_t i0, size_t i1, size_t t0
 			int y = r->labels[k];
 
 			out[i] = y == TM_LABEL_MISSING ? TM_DYNAMICS_MISSING
-				: quantise(r->logits[k], y);
+				: quantise(logits[k], y);
 		}
 	}
 }
 
-static void quantise_all(struct tm_recorder *r)
+static void quantise_all(struct tm_recorder *r, const float *logits)
 {
 	for (size_t i0 = 0; i0 < r->n_samples; i0 += BLOCK) {
 		size_t i1 = i0 + BLOCK < r->n_samples ? i0 + BLOCK : r->n_samples;
 
 		for (size_t t0 = 0; t0 < r->n_tasks; t0 += BLOCK)
-			quantise_tile(r, i0, i1, t0, t0 + BLOCK < r->n_tasks ? t0 + BLOCK : r->n_tasks);
+			quantise_tile(r, logits, i0, i1, t0, t0 + BLOCK < r->n_tasks ? t0 + BLOCK : r->n_tasks);
 	}
 }
 
@@ -127,7 +153,7 @@ static void quantise_all(struct tm_recorder *r)
  * summary equals what the analyzers compute from the BLOBs of a --keep all
  * run. Missing labels keep NaN.
  */
-static void fold_summaries(struct tm_recorder *r)
+static void fold_summaries(struct tm_recorder *r, const float *logits)
 {
 	double count = (double)(r->n_epochs + 1);
 
@@ -141,7 +167,7 @@ static void fold_summaries(struct tm_recorder *r)
 				r->mean[s] = r->m2[s] = r->correct[s] = NAN;
 				continue;
 			}
-			p = tm_dynamics_decode(quantise(r->logits[k], y));
+			p = tm_dynamics_decode(quantise(logits[k], y));
 			delta = p - r->mean[s];
 			mean = r->mean[s] + delta / count;
 			r->m2[s] = (float)(r->m2[s] + delta * (p - mean));
@@ -151,16 +177,17 @@ static void fold_summaries(struct tm_recorder *r)
 	}
 }
 
-void tm_recorder_finish_epoch(struct tm_recorder *recorder, struct tm_epoch_record *record)
+void tm_recorder_finish_epoch(struct tm_recorder *recorder, const float *logits,
+			      struct tm_epoch_record *record)
 {
 	record->probabilities = NULL;
 	record->summaries = NULL;
 	if (recorder->keep == TM_KEEP_ALL) {
-		quantise_all(recorder);
+		quantise_all(recorder, logits);
 		record->probabilities = recorder->quantised;
 		return;
 	}
-	fold_summaries(recorder);
+	fold_summaries(recorder, logits);
 	recorder->n_epochs++;
 	for (size_t t = 0; t < recorder->n_tasks; t++)
 		recorder->summaries[t].n_epochs = recorder->n_epochs;

@@ -6,6 +6,14 @@
  * any moment resumes from its last committed epoch and ends with exactly the
  * values an uninterrupted run records.
  *
+ * Each epoch's commit (quantising the recorded logits, the SQLite
+ * transaction and its fsync) runs on a writer thread while the next epoch
+ * trains: the recorder's logits are double-buffered and the checkpoint is
+ * taken before the hand-over, so the commit writes exactly what a
+ * synchronous one would. There is at most one commit in flight; the next
+ * hand-over, and the run's final status (done, interrupted, failed), wait
+ * for it, and its error surfaces there.
+ *
  * Reproducibility: the initial parameters are drawn from a GSL RNG seeded
  * from (seed, "init") and each epoch's shuffle from one seeded from (seed,
  * epoch), so no RNG state has to survive between epochs; every sum runs in
@@ -16,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,20 @@ void openblas_set_num_threads(int num_threads);
 #endif
 
 #define EXTRA_MAGIC 0x41525854u /* "TXRA" */
+
+/* One epoch's commit, done on a writer thread (see the top of the file). */
+struct epoch_writer {
+	pthread_t thread;
+	int running;                        /* a thread to join */
+	struct tm_store *store;
+	struct tm_recorder *recorder;
+	enum tm_record_mode mode;
+	const float *logits;                /* the epoch's logits (recorder's other buffer) */
+	struct tm_epoch_record record;      /* owns its checkpoint bytes */
+	struct tm_task_metrics_record *metrics; /* 2 x n_tasks, the record's copy */
+	int rc;
+	struct tm_error err;
+};
 
 struct trainer {
 	struct tm_store *store;
@@ -47,17 +70,14 @@ struct trainer {
 	struct tm_recorder *recorder;
 	size_t *order;                     /* this epoch's shuffled positions */
 	size_t *batch_rows;                /* dataset rows of the batch */
-	float *batch_dense;                /* standardised dense batch */
-	size_t *batch_row_start;
-	uint32_t *batch_cols;
-	float *batch_values;
-	size_t batch_capacity;             /* entries of batch_cols / batch_values */
+	struct tm_batch batch;             /* standardised inputs of a batch (step.c) */
 	int8_t *batch_labels;
 	float *batch_weight, *dlogits;
 	double *task_loss;                 /* per-task weighted loss of a batch */
 	float *valid_logits;
 	struct tm_task_metrics_record *metrics;
 	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
+	struct epoch_writer writer;
 	int lock_fd;
 };
 
@@ -230,7 +250,7 @@ static void positive_weights(struct trainer *tr)
 
 static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 {
-	size_t T = tr->n_tasks, B = tr->config->batch_size, d = tr->dataset->n_features;
+	size_t T = tr->n_tasks, B = tr->config->batch_size;
 	int failed = 0;
 
 	tr->order = alloc_array(tr->n_train, sizeof(size_t), &failed);
@@ -245,20 +265,13 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 	tr->valid_logits = alloc_array(tr->n_valid * T, sizeof(float), &failed);
 	tr->metrics = alloc_array(2 * T, sizeof(*tr->metrics), &failed);
 	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
-	tr->batch_row_start = alloc_array(B + 1, sizeof(size_t), &failed);
+	tr->writer.metrics = alloc_array(2 * T, sizeof(*tr->writer.metrics), &failed);
 	tr->batch_rows = alloc_array(B, sizeof(size_t), &failed);
 	if (tr->config->balance)
 		tr->pos_weight = alloc_array(T, sizeof(float), &failed);
-	if (tr->dataset->x.is_sparse) {
-		tr->batch_capacity = B * 16;
-		tr->batch_cols = alloc_array(tr->batch_capacity, sizeof(uint32_t), &failed);
-		tr->batch_values = alloc_array(tr->batch_capacity, sizeof(float), &failed);
-	} else {
-		tr->batch_dense = alloc_array(B * d, sizeof(float), &failed);
-	}
 	if (failed || tr->n_train * T / T != tr->n_train)
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the training buffers");
-	return 0;
+	return tm_batch_init(&tr->batch, &tr->dataset->x, B, err);
 }
 
 /*
@@ -315,11 +328,8 @@ static void release(struct trainer *tr)
 	tm_weighting_destroy(tr->weighting);
 	tm_recorder_destroy(tr->recorder);
 	free(tr->order);
-	free(tr->batch_dense);
-	free(tr->batch_row_start);
+	tm_batch_release(&tr->batch);
 	free(tr->batch_rows);
-	free(tr->batch_cols);
-	free(tr->batch_values);
 	free(tr->batch_labels);
 	free(tr->batch_weight);
 	free(tr->dlogits);
@@ -327,72 +337,18 @@ static void release(struct trainer *tr)
 	free(tr->valid_logits);
 	free(tr->metrics);
 	free(tr->epoch_task_loss);
+	free(tr->writer.metrics);
 	if (tr->lock_fd >= 0)
 		close(tr->lock_fd); /* releases the flock */
 }
 
 /* ---- batches ------------------------------------------------------------------- */
 
-static int grow_sparse_batch(struct trainer *tr, size_t need, struct tm_error *err)
-{
-	size_t capacity = tr->batch_capacity;
-	uint32_t *cols;
-	float *values;
-
-	while (capacity < need)
-		capacity *= 2;
-	if (!(cols = realloc(tr->batch_cols, capacity * sizeof(uint32_t))))
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	tr->batch_cols = cols;
-	if (!(values = realloc(tr->batch_values, capacity * sizeof(float))))
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	tr->batch_values = values;
-	tr->batch_capacity = capacity;
-	return 0;
-}
-
-/*
- * build_batch - the standardised inputs of dataset @rows into @x: dense rows
- * (x - shift) * scale, or CSR rows with values * scale (still sparse).
- */
+/* build_batch - the standardised inputs of dataset @rows into @x (step.c). */
 static int build_batch(struct trainer *tr, const size_t *rows, size_t n,
 		       struct tm_mlp_input *x, struct tm_error *err)
 {
-	const struct tm_features *f = &tr->dataset->x;
-	const float *shift = tr->mlp->shift, *scale = tr->mlp->scale;
-	size_t nnz = 0, d = f->n_cols;
-	int rc;
-
-	memset(x, 0, sizeof(*x));
-	x->n_rows = n;
-	if (!f->is_sparse) {
-		for (size_t i = 0; i < n; i++) {
-			const float *in = f->dense + rows[i] * d;
-			float *out = tr->batch_dense + i * d;
-
-			for (size_t j = 0; j < d; j++)
-				out[j] = (in[j] - shift[j]) * scale[j];
-		}
-		x->dense = tr->batch_dense;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		nnz += f->row_start[rows[i] + 1] - f->row_start[rows[i]];
-	if (nnz > tr->batch_capacity && (rc = grow_sparse_batch(tr, nnz, err)) < 0)
-		return rc;
-	nnz = 0;
-	for (size_t i = 0; i < n; i++) {
-		tr->batch_row_start[i] = nnz;
-		for (size_t k = f->row_start[rows[i]]; k < f->row_start[rows[i] + 1]; k++, nnz++) {
-			tr->batch_cols[nnz] = f->col_index[k];
-			tr->batch_values[nnz] = f->values[k] * scale[f->col_index[k]];
-		}
-	}
-	tr->batch_row_start[n] = nnz;
-	x->row_start = tr->batch_row_start;
-	x->col_index = tr->batch_cols;
-	x->values = tr->batch_values;
-	return 0;
+	return tm_batch_build(&tr->batch, tr->mlp, rows, n, x, err);
 }
 
 /* forward_split - logits of split positions [0, n) of @rows into @out (n x T). */
@@ -418,6 +374,8 @@ static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 		       double *loss, struct tm_error *err)
 {
 	size_t T = tr->n_tasks, *rows = tr->batch_rows;
+	struct tm_step step = { tr->mlp, tr->optimizer, tr->weighting, tr->pos_weight, NULL,
+				tr->batch_weight, tr->dlogits, tr->task_loss };
 	struct tm_mlp_input x;
 	const float *logits;
 	int rc;
@@ -431,17 +389,7 @@ static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 	logits = tm_mlp_forward(tr->mlp, &x);
 	if (tr->config->record != TM_RECORD_EVAL_PASS)
 		tm_recorder_put(tr->recorder, positions, n, logits);
-	tm_weighting_batch(tr->weighting, n, tr->batch_labels, logits, tr->pos_weight,
-			   tr->batch_weight);
-	*loss = tm_mlp_loss(tr->mlp, n, tr->batch_labels, tr->batch_weight, tr->dlogits,
-			    tr->task_loss);
-	if (!isfinite(*loss))
-		return tm_error_set(err, TM_ERR_NUMERIC,
-				    "the training loss is not finite (diverged): try a smaller --lr");
-	tm_mlp_backward(tr->mlp, &x, tr->dlogits);
-	tm_optimizer_step(tr->optimizer, tr->mlp->parameters, tr->mlp->gradients);
-	tm_weighting_step(tr->weighting, tr->task_loss);
-	return 0;
+	return tm_step_update(&step, &x, tr->batch_labels, logits, loss, err);
 }
 
 /* ---- epochs ------------------------------------------------------------------ */
@@ -465,17 +413,17 @@ static int report_batch(struct trainer *tr, size_t epoch, size_t batch, double l
 /*
  * split_metrics - per-task metrics of one split from its logits, and in
  * *@mean_loss the mean loss over labelled (sample, task) pairs. Per-task train losses also
- * go to epoch_task_loss (DWA, DTB).
+ * go to epoch_task_loss (DWA, DTB). @codes (or NULL): the recording, see tm_metrics_all.
  */
 static int split_metrics(struct trainer *tr, const float *logits, const int8_t *labels,
 			 size_t n, const size_t *labelled, const char *split,
 			 struct tm_task_metrics_record *out, double *task_loss,
-			 double *mean_loss, struct tm_error *err)
+			 double *mean_loss, uint16_t *codes, struct tm_error *err)
 {
 	double sum = 0, count = 0;
 	int rc;
 
-	if ((rc = tm_metrics_all(logits, labels, n, tr->n_tasks, out, err)) < 0)
+	if ((rc = tm_metrics_all(logits, labels, n, tr->n_tasks, out, codes, err)) < 0)
 		return rc;
 	for (size_t t = 0; t < tr->n_tasks; t++) {
 		out[t].split = split;
@@ -518,6 +466,95 @@ static int checkpoint(struct trainer *tr, struct tm_epoch_record *record, struct
 	return 0;
 }
 
+static void free_checkpoint(struct tm_epoch_record *record)
+{
+	free((void *)record->parameters);
+	free((void *)record->optimizer);
+	free((void *)record->extra);
+	record->parameters = record->optimizer = record->extra = NULL;
+}
+
+/*
+ * codes_in_metrics - whether the epoch's 16-bit recording is made by the
+ * metrics pass over the training logits (keep all), which shares the work
+ * with the loss; --keep summary folds the logits on the writer thread.
+ */
+static int codes_in_metrics(const struct trainer *tr)
+{
+	return tr->config->record != TM_RECORD_NONE && tr->config->keep == TM_KEEP_ALL;
+}
+
+/* write_epoch - the writer thread: fold the summaries (keep summary), commit the epoch. */
+static void *write_epoch(void *context)
+{
+	struct epoch_writer *w = context;
+
+	if (w->logits)
+		tm_recorder_finish_epoch(w->recorder, w->logits, &w->record);
+	w->rc = tm_store_write_epoch(w->store, &w->record, &w->err);
+	return NULL;
+}
+
+/*
+ * join_writer - wait for the commit in flight, if any; its error (code and
+ * message into @err) is returned here.
+ */
+static int join_writer(struct trainer *tr, struct tm_error *err)
+{
+	struct epoch_writer *w = &tr->writer;
+
+	if (w->running) {
+		pthread_join(w->thread, NULL);
+		w->running = 0;
+	}
+	free_checkpoint(&w->record);
+	if (w->rc < 0) {
+		int rc = w->rc;
+
+		if (err)
+			*err = w->err;
+		w->rc = 0;
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * start_writer - hand the epoch over: @record's checkpoint bytes move to the
+ * writer, its metrics are copied, the recorder swaps buffers. The previous
+ * commit must have been joined. Commits on this thread when no thread can
+ * be started.
+ */
+static int start_writer(struct trainer *tr, struct tm_epoch_record *record, struct tm_error *err)
+{
+	struct epoch_writer *w = &tr->writer;
+
+	w->store = tr->store;
+	w->recorder = tr->recorder;
+	w->mode = tr->config->record;
+	w->record = *record;
+	memcpy(w->metrics, record->metrics, record->n_metrics * sizeof(*w->metrics));
+	w->record.metrics = w->metrics;
+	record->parameters = record->optimizer = record->extra = NULL;
+	w->rc = 0;
+	w->logits = NULL;
+	w->record.probabilities = NULL;
+	w->record.summaries = NULL;
+	if ((codes_in_metrics(tr) &&
+	     !(w->record.probabilities = tm_recorder_swap_quantised(tr->recorder))) ||
+	    (w->mode != TM_RECORD_NONE && !codes_in_metrics(tr) &&
+	     !(w->logits = tm_recorder_swap(tr->recorder)))) {
+		free_checkpoint(&w->record);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the recording buffers");
+	}
+	if (pthread_create(&w->thread, NULL, write_epoch, w) == 0) {
+		w->running = 1;
+		return 0;
+	}
+	write_epoch(w);
+	return join_writer(tr, err);
+}
+
 static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)
 {
 	double auc = 0;
@@ -539,7 +576,11 @@ static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)
 			   (double)tr->config->n_epochs, message);
 }
 
-/* finish_epoch - clean passes, metrics, weighting update, then the atomic commit. */
+/*
+ * finish_epoch - clean passes, metrics, weighting update, the checkpoint,
+ * then the atomic commit handed to the writer thread (after the previous
+ * one is done).
+ */
 static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct tm_error *err)
 {
 	struct tm_epoch_record record = { .run_id = tr->run_id, .epoch = (int64_t)epoch,
@@ -553,32 +594,31 @@ static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct
 	if (tr->n_valid &&
 	    (rc = forward_split(tr, tr->valid_rows, tr->n_valid, tr->valid_logits, err)) < 0)
 		return rc;
+	/* keep all: the metrics pass also quantises the recording (recorder->quantised) */
 	if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
 				tr->train_labelled, "train", tr->metrics, tr->epoch_task_loss,
-				&record.train_loss, err)) < 0)
+				&record.train_loss, codes_in_metrics(tr) ? tr->recorder->quantised
+				: NULL, err)) < 0)
 		return rc;
 	record.n_metrics = tr->n_tasks;
 	if (tr->n_valid) {
 		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels, tr->n_valid,
 					tr->valid_labelled, "valid", tr->metrics + tr->n_tasks, NULL,
-					&record.valid_loss, err)) < 0)
+					&record.valid_loss, NULL, err)) < 0)
 			return rc;
 		record.n_metrics += tr->n_tasks;
 	}
 	tm_weighting_end_epoch(tr->weighting, tr->epoch_task_loss);
-	if (tr->config->record != TM_RECORD_NONE)
-		tm_recorder_finish_epoch(tr->recorder, &record);
 	if ((rc = checkpoint(tr, &record, err)) < 0)
 		return rc;
 	record.seconds = now_seconds() - started;
 	record.samples_per_second = (double)tr->n_train / record.seconds;
-	rc = tm_store_write_epoch(tr->store, &record, err);
-	free((void *)record.parameters);
-	free((void *)record.optimizer);
-	free((void *)record.extra);
-	if (rc == 0)
-		report_epoch(tr, &record);
-	return rc;
+	if ((rc = join_writer(tr, err)) < 0 || (rc = start_writer(tr, &record, err)) < 0) {
+		free_checkpoint(&record);
+		return rc;
+	}
+	report_epoch(tr, &record);
+	return 0;
 }
 
 static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
@@ -611,12 +651,18 @@ static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
 {
 	double started = now_seconds();
 	size_t samples_done = 0;
-	struct tm_error status_err = { 0 };
+	struct tm_error status_err = { 0 }, write_err = { 0 };
 	char message[TM_ERROR_MAX + 64];
-	int rc = 0;
+	int rc = 0, write_rc;
 
 	for (size_t epoch = first; epoch < tr->config->n_epochs && rc == 0; epoch++)
 		rc = run_epoch(tr, epoch, started, &samples_done, err);
+	/* the last commit lands (or fails) before the run's status says so */
+	if ((write_rc = join_writer(tr, &write_err)) < 0 && (rc == 0 || rc == TM_ERR_INTERRUPTED)) {
+		rc = write_rc;
+		if (err)
+			*err = write_err;
+	}
 	if (rc == 0)
 		return tm_store_set_run_status(tr->store, tr->run_id, TM_RUN_DONE, NULL, err);
 	if (rc == TM_ERR_INTERRUPTED)

@@ -168,4 +168,109 @@ int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 		    const struct tm_trainer_loaded *loaded,
 		    const struct tm_progress *progress, struct tm_error *err);
 
+/*
+ * tm_trainer_load_recipe - like tm_trainer_load, but for reading the recipe
+ * of a training run in any state (done too), e.g. to train more models the
+ * same way. TM_ERR_USAGE when the run is not a training run.
+ */
+int tm_trainer_load_recipe(struct tm_store *store, const char *which,
+			   struct tm_trainer_loaded *loaded, struct tm_error *err);
+
+/* ---- in-memory fits (fit.c) ------------------------------------------------ */
+
+/* What one in-memory fit trains on and predicts; every pointer borrowed. */
+struct tm_fit_spec {
+	const struct tm_dataset *dataset; /* missing features imputed */
+	const size_t *train_rows;         /* dataset rows to train on */
+	size_t n_train;
+	const size_t *tasks;              /* dataset task columns: the model's heads */
+	size_t n_tasks;
+	const float *task_weight;         /* per-head loss factor (soft membership), NULL: 1 */
+	const size_t *predict_rows;       /* dataset rows to predict */
+	size_t n_predict;
+	uint64_t seed;                    /* initial parameters and shuffles */
+};
+
+/* What fits cost; tm_fit_predict adds to it. */
+struct tm_fit_cost {
+	uint64_t models;            /* models trained */
+	uint64_t steps;             /* optimiser steps (batches) */
+	uint64_t parameter_updates; /* steps x parameters of the model, summed */
+};
+
+/*
+ * tm_fit_predict - train one model on @spec's rows and tasks with the recipe
+ * @config (hidden widths, optimiser, lr, momentum, weight decay, epochs,
+ * batch, weighting, balance, threads; a file weighting becomes equal, since
+ * its file names the run's tasks) and write its logits on the predict rows
+ * to @logits (n_predict x n_tasks, sample-major; p = sigmoid). Nothing is
+ * recorded. Adds to *@cost (may be NULL). @progress gets stage "fit" once
+ * per epoch; a stop request gives TM_ERR_INTERRUPTED. TM_ERR_USAGE for an
+ * impossible spec, TM_ERR_NUMERIC when training diverges.
+ */
+int tm_fit_predict(const struct tm_trainer_config *config, const struct tm_fit_spec *spec,
+		   float *logits, struct tm_fit_cost *cost, const struct tm_progress *progress,
+		   struct tm_error *err);
+
+/* ---- evaluating groupings by training them (evaluate.c) ----------------------- */
+
+/*
+ * A grouping as models to train: group g trains the tasks
+ * member_task[group_start[g] .. group_start[g + 1]). Hard (member_weight
+ * NULL): a task in several groups is served by the model with the best
+ * validation ROC-AUC. Soft: each group's model weighs its tasks' losses by
+ * member_weight and a task's logit is the membership-weighted mean of its
+ * groups' logits (STG-MTL).
+ */
+struct tm_eval_groups {
+	const char *label;           /* for progress messages */
+	size_t n_groups;
+	const size_t *group_start;   /* n_groups + 1 offsets */
+	const size_t *member_task;   /* dataset task columns */
+	const double *member_weight; /* soft memberships (> 0), or NULL for hard */
+};
+
+/* The data and recipe shared by every grouping evaluated; all borrowed. */
+struct tm_eval_setup {
+	const struct tm_dataset *dataset;       /* imputed like the run */
+	const struct tm_trainer_config *config; /* the recipe */
+	const size_t *train_rows, *valid_rows, *test_rows;
+	size_t n_train, n_valid, n_test;
+	const size_t *tasks;                    /* the tasks measured (dataset columns) */
+	size_t n_tasks;
+	const uint64_t *seeds;                  /* one full training per seed */
+	size_t n_seeds;
+};
+
+/* One task's held-out numbers for one seed (NaN where undefined). */
+struct tm_eval_task_result {
+	double roc_auc;       /* on the test rows */
+	double f1;            /* on the test rows at the threshold below */
+	double accuracy;      /* on the test rows at p >= 0.5 */
+	double threshold;     /* probability maximising F1 on the validation rows (0.5 without) */
+	double valid_roc_auc; /* of the serving model(s) on the validation rows */
+};
+
+struct tm_eval_result {
+	size_t n_seeds, n_tasks;
+	struct tm_eval_task_result *results; /* n_seeds x n_tasks, seed-major; owned */
+	struct tm_fit_cost cost;
+	double seconds;                      /* wall time */
+};
+
+/*
+ * tm_evaluate_groups - for every seed, train one model per group of
+ * @groups on the training rows (tm_fit_predict), and measure every task of
+ * @setup on the test rows. A task no group trains gets NaN. @progress gets
+ * stage "model" per model trained (and "fit" per epoch); a stop request
+ * gives TM_ERR_INTERRUPTED. @out is filled on success; release with
+ * tm_eval_result_release (also after a failure).
+ */
+int tm_evaluate_groups(const struct tm_eval_setup *setup, const struct tm_eval_groups *groups,
+		       const struct tm_progress *progress, struct tm_eval_result *out,
+		       struct tm_error *err);
+
+/* tm_eval_result_release - free the results; accepts NULL. */
+void tm_eval_result_release(struct tm_eval_result *result);
+
 #endif

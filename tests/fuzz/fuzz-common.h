@@ -24,7 +24,7 @@
 
 /* The memory limit the harnesses read with: far below -rss_limit_mb, so a
  * file that would need more is refused by the reader's own estimate. */
-#define FUZZ_MEMORY_LIMIT ((size_t)64 << 20)
+#define FUZZ_MEMORY_LIMIT ((size_t)16 << 20)
 
 #define FUZZ_REQUIRE(condition) \
 	do { \
