@@ -286,7 +286,10 @@ int tm_cluster_prepare(struct tm_cluster_context *context, const struct tm_relat
 		       enum tm_method method, size_t restarts, double fuzzifier, uint64_t seed,
 		       size_t k_max, struct tm_error *err);
 
-/* tm_cluster_run - the partition into @k groups (*@out new; merge tree copied for agglomerative). */
+/*
+ * tm_cluster_run - the partition into @k groups (*@out new; agglomerative: the
+ * merge tree copied; spectral-average: the tree of the k-dimensional embedding).
+ */
 int tm_cluster_run(const struct tm_cluster_context *context, size_t k, struct tm_clustering *out,
 		   struct tm_error *err);
 
@@ -304,7 +307,7 @@ size_t tm_default_k_max(size_t n, enum tm_method method);
  * the context's n_vectors for the spectral methods) and choose one
  * (docs/methods.md: the largest mean silhouette, ties to the smaller k).
  * Up to 41 candidates all are scored; beyond, every k up to 10, a grid of
- * about 24 points above, and every k within one grid step of the best grid
+ * about 12 points above, and every k within one grid step of the best grid
  * point (the others stay NaN in the curve). One or two tasks are
  * special: 1 task -> k = 1; 2 tasks -> 1 group when their affinity is at
  * least TM_TRAIN_ALONE_BELOW, else 2. @curve's arrays are new.

@@ -20,7 +20,7 @@ static const char *const method_names[TM_METHOD_COUNT] = {
 /* candidate ranges longer than this are searched coarse to fine */
 #define K_SEARCH_ALL 40
 #define K_SEARCH_DENSE_UP_TO 10 /* every k up to here is scored */
-#define K_SEARCH_GRID 24        /* grid points above it, about */
+#define K_SEARCH_GRID 12        /* grid points above it, about */
 /*
  * parsimony: the smallest k whose silhouette is within this fraction of the
  * best (silhouette curves of weakly structured data rise slowly and plateau;

@@ -198,9 +198,10 @@ out:
 
 /*
  * correlation_with_scratch - tm_pairwise_correlation with the caller's
- * scratch @z and @mask (n_rows x n_cols each; @mask may be NULL, then one is
- * allocated if a value is missing), so that a loop over epochs does not map
- * and fault in fresh pages every time.
+ * scratch @z and @mask (n_rows x n_cols each; @z may be @x itself, which is
+ * then overwritten; @mask may be NULL, then one is allocated if a value is
+ * missing), so that a loop over epochs does not map and fault in fresh pages
+ * every time.
  */
 static int correlation_with_scratch(const float *x, size_t n_rows, size_t n_cols,
 				    size_t min_common, double *out, double *common, float *z,
@@ -211,6 +212,9 @@ static int correlation_with_scratch(const float *x, size_t n_rows, size_t n_cols
 
 	if (!centre_rows(x, n_rows, n_cols, z, mask))
 		rc = complete_correlation(z, n_rows, n_cols, min_common, out, common, err);
+	else if (!mask && z == x) /* the missing cells are overwritten: a caller's bug */
+		rc = tm_error_set(err, TM_ERR_USAGE,
+				  "in-place correlation of rows with missing values needs a mask");
 	else if (!mask && !(own = malloc(n_rows * n_cols * sizeof(float))))
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	else {
@@ -439,15 +443,6 @@ static int estimate_from_labels(const struct tm_datamap *map, int predicted,
 	return rc;
 }
 
-/* has_missing_label - whether any (task, sample) label is missing. */
-static int has_missing_label(const struct tm_datamap *map)
-{
-	for (size_t c = 0; c < map->n_tasks * map->n_samples; c++)
-		if (map->labels[c] < 0)
-			return 1;
-	return 0;
-}
-
 /*
  * estimate_epochwise - the mean over the window's epochs of the per-epoch
  * Pearson correlation of predicted P(y = 1) (docs/methods.md). Late epochs
@@ -459,7 +454,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 			      struct tm_error *err)
 {
 	size_t n = map->n_tasks, m = map->n_samples, epochs = map->n_epochs;
-	float *rows = NULL, *z = NULL, *mask = NULL;
+	float *rows = NULL, *mask = NULL;
 	double *sum = NULL, *common = NULL;
 	int rc = 0;
 
@@ -470,18 +465,15 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 		return tm_error_set(err, TM_ERR_INPUT,
 				    "the 'predictions-epochwise' estimator needs per-epoch dynamics (the run keeps summaries only)");
 	rows = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
-	z = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
 	sum = calloc(n * n > 0 ? n * n : 1, sizeof(double));
 	common = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
-	/* a mask only when labels are missing (it costs 4 bytes a cell) */
-	for (size_t c = 0; c < n * m && !mask; c++)
-		if (map->labels[c] < 0 && !(mask = malloc(n * m * sizeof(float))))
-			break;
-	if (!rows || !z || !sum || !common || (!mask && has_missing_label(map))) {
+	if (!rows || !sum || !common) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t e = 0; e < epochs && rc == 0; e++) {
+		int missing = 0;
+
 		for (size_t t = 0; t < n; t++) {
 			const uint16_t *code = map->epoch_codes + (t * epochs + e) * m;
 
@@ -490,9 +482,16 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 				double p = tm_dynamics_decode(code[s]);
 
 				rows[t * m + s] = y < 0 || p != p ? NAN : (float)(y == 1 ? p : 1 - p);
+				missing |= y < 0 || p != p;
 			}
 		}
-		if ((rc = correlation_with_scratch(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, z,
+		/* a mask only when values are missing (4 bytes a cell), made before rows are centred */
+		if (missing && !mask && !(mask = malloc(n * m * sizeof(float)))) {
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		/* centred in place: the decoded rows are not needed afterwards */
+		if ((rc = correlation_with_scratch(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, rows,
 						   mask, err)) < 0)
 			goto out;
 		for (size_t c = 0; c < n * n; c++)
@@ -509,7 +508,6 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 	r->n_constant = count_constant(r->stored, n);
 out:
 	free(rows);
-	free(z);
 	free(mask);
 	free(sum);
 	free(common);

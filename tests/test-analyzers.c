@@ -264,8 +264,8 @@ END_TEST
 
 /*
  * More than 41 candidate k are searched coarse to fine: the planted 15
- * blocks of 150 tasks are found although k = 15 is not on the grid (10, 12,
- * 14, 16, ...), and the skipped candidates are NaN in the curve (not
+ * blocks of 150 tasks are found although k = 15 is not on the grid (10, 14,
+ * 18, ...), and the skipped candidates are NaN in the curve (not
  * stored), the scored ones finite.
  */
 START_TEST(test_choose_k_coarse_to_fine)
@@ -288,7 +288,7 @@ START_TEST(test_choose_k_coarse_to_fine)
 			scored += !isnan(curve.silhouette[k - curve.k_min]);
 		ck_assert(scored < curve.k_max - 1);
 		ck_assert(isfinite(curve.silhouette[15 - curve.k_min]));
-		ck_assert(isnan(curve.silhouette[40 - curve.k_min]));
+		ck_assert(isnan(curve.silhouette[41 - curve.k_min]));
 		tm_k_curve_release(&curve);
 		tm_cluster_context_release(&context);
 	}

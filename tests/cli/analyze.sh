@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `taskmap analyze` and `taskmap recommend`: synth ->
 # train -> analyze -> recommend as table, JSON and CSV; the default estimator
-# and the recorded effective bootstrap; and degenerate inputs through the
+# and clustering and the recorded effective bootstrap; and degenerate inputs through the
 # CLI (k > T, an empty epoch window, an unknown estimator).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +15,7 @@ contains help-default-estimator "$work/out" "default predictions-epochwise"
 
 check analyze 0 $T -q analyze
 contains analyze-default-estimator "$work/out" "predictions-epochwise"
+contains analyze-default-cluster "$work/out" "spectral-average"
 contains analyze-recommended "$work/out" "recommended"
 check config-bootstrap 0 $T query "SELECT json_extract(config, '\$.bootstrap') FROM analyses"
 contains config-bootstrap-effective "$work/out" "10"
