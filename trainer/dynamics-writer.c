@@ -12,8 +12,6 @@
  */
 #include "import.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +30,6 @@ struct tm_dynamics_writer {
 	uint8_t *missing;  /* n_tasks x n_samples: 1 where epoch 0 recorded nothing */
 	int8_t *labels;    /* n_tasks x n_samples, or NULL */
 	int finished;
-	int lock_fd;
 };
 
 /* sample_label - the name of sample @i for messages (its position without names). */
@@ -53,27 +50,6 @@ static int pair_error(const struct tm_dynamics_writer *w, struct tm_error *err, 
 	return tm_error_set(err, TM_ERR_INPUT, "epoch %lld: task '%s', sample '%s': %s",
 			    (long long)(w->epoch_base + (int64_t)epoch), w->task_names[t],
 			    sample_label(w, i, buffer, sizeof(buffer)), what);
-}
-
-/* lock_run - hold byte <run id> of "<db>.trainers" while recording live. */
-static int lock_run(struct tm_dynamics_writer *w, struct tm_error *err)
-{
-	const char *db = tm_store_path(w->store);
-	size_t n = strlen(db) + sizeof(".trainers");
-	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			      .l_start = (off_t)w->run_id, .l_len = 1 };
-	char *path = malloc(n);
-	int rc = 0;
-
-	if (!path)
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	snprintf(path, n, "%s.trainers", db);
-	if ((w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
-	    fcntl(w->lock_fd, F_SETLK, &lock) < 0)
-		rc = tm_error_set(err, TM_ERR_IO, "cannot lock the run in '%s': %s", path,
-				  strerror(errno));
-	free(path);
-	return rc;
 }
 
 static int create_rows(struct tm_dynamics_writer *w, const struct tm_dynamics_writer_spec *spec,
@@ -140,12 +116,13 @@ int tm_dynamics_writer_create(struct tm_dynamics_writer **out, struct tm_store *
 		.min_labelled = spec->min_labelled, .epoch_base = spec->epoch_base,
 		.flags = spec->flags,
 		.task_names = spec->task_names, .sample_names = spec->sample_names,
-		.missing = missing, .lock_fd = -1 };
+		.missing = missing };
 	if ((rc = tm_store_begin(store, err)) < 0)
 		goto fail;
 	if ((rc = create_rows(w, spec, err)) < 0 ||
 	    (!(w->flags & TM_WRITER_ONE_TRANSACTION) &&
-	     ((rc = lock_run(w, err)) < 0 || (rc = tm_store_commit(store, err)) < 0)))
+	     ((rc = tm_store_claim_run(store, w->run_id, err)) < 0 ||
+	      (rc = tm_store_commit(store, err)) < 0)))
 		goto fail;
 	*out = w;
 	return 0;
@@ -306,8 +283,6 @@ void tm_dynamics_writer_destroy(struct tm_dynamics_writer *w, const char *status
 			tm_store_set_run_status(w->store, w->run_id,
 						status ? status : TM_RUN_FAILED, message, &ignored);
 	}
-	if (w->lock_fd >= 0)
-		close(w->lock_fd);
 	free(w->missing);
 	free(w->labels);
 	free(w);

@@ -21,14 +21,11 @@
  */
 #include "model.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,7 +75,6 @@ struct trainer {
 	struct tm_task_metrics_record *metrics;
 	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
 	struct epoch_writer writer;
-	int lock_fd;
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -112,110 +108,15 @@ static void *alloc_array(size_t n, size_t size, int *failed)
 	return p;
 }
 
-/* ---- locks that tell live runs from dead ones ------------------------------------ */
-
 /*
- * Each training process holds a POSIX write lock on byte <run id> of the
- * file "<db>.trainers" while it trains that run; the kernel drops it when
- * the process dies, however it dies. A run whose status is "running" but
- * whose byte nobody holds belongs to a dead process and is marked
- * "interrupted". (We never open the database file itself for this: closing
- * any descriptor of it would drop SQLite's own POSIX locks.)
+ * mark_stale_runs - runs still stored as "running" whose process died are
+ * recorded as interrupted (store/liveness.c tells live runs from dead ones).
  */
-static int open_lock_file(struct trainer *tr, struct tm_error *err)
+static int mark_stale_runs(struct trainer *tr, struct tm_error *err)
 {
-	const char *db = tm_store_path(tr->store);
-	size_t n = strlen(db) + sizeof(".trainers");
-	char *path = malloc(n);
-	int rc = 0;
+	int rc = tm_store_mark_stale_runs(tr->store, err);
 
-	if (!path)
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	snprintf(path, n, "%s.trainers", db);
-	if ((tr->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		rc = tm_error_set(err, TM_ERR_IO, "cannot open the lock file '%s': %s", path,
-				  strerror(errno));
-	free(path);
-	return rc;
-}
-
-static void lock_range(struct flock *lock, short type, int64_t run_id)
-{
-	memset(lock, 0, sizeof(*lock));
-	lock->l_type = type;
-	lock->l_whence = SEEK_SET;
-	lock->l_start = (off_t)run_id;
-	lock->l_len = 1;
-}
-
-/* lock_run - take run @run_id's byte; TM_ERR_DENIED when another process trains it. */
-static int lock_run(struct trainer *tr, int64_t run_id, struct tm_error *err)
-{
-	struct flock lock;
-
-	lock_range(&lock, F_WRLCK, run_id);
-	if (fcntl(tr->lock_fd, F_SETLK, &lock) == 0)
-		return 0;
-	if (errno == EACCES || errno == EAGAIN)
-		return tm_error_set(err, TM_ERR_DENIED,
-				    "run %lld is being trained by another process right now",
-				    (long long)run_id);
-	return tm_error_set(err, TM_ERR_IO, "cannot lock run %lld: %s", (long long)run_id,
-			    strerror(errno));
-}
-
-struct dead_runs {
-	int fd;
-	int64_t *ids;
-	size_t n, capacity;
-};
-
-static int collect_dead_run(void *context, const struct tm_run_record *run)
-{
-	struct dead_runs *dead = context;
-	struct flock lock;
-
-	if (strcmp(run->status, TM_RUN_RUNNING) != 0)
-		return 0;
-	lock_range(&lock, F_WRLCK, run->id);
-	if (fcntl(dead->fd, F_GETLK, &lock) < 0 || lock.l_type != F_UNLCK)
-		return 0; /* alive, or unknowable: leave it alone */
-	if (dead->n == dead->capacity) {
-		size_t capacity = dead->capacity ? 2 * dead->capacity : 8;
-		int64_t *ids = realloc(dead->ids, capacity * sizeof(*ids));
-
-		if (!ids)
-			return TM_ERR_NOMEM;
-		dead->ids = ids;
-		dead->capacity = capacity;
-	}
-	dead->ids[dead->n++] = run->id;
-	return 0;
-}
-
-/* mark_dead_runs - "running" runs no live process holds become "interrupted". */
-static int mark_dead_runs(struct trainer *tr, struct tm_error *err)
-{
-	struct dead_runs dead = { .fd = tr->lock_fd };
-	int rc;
-
-	if ((rc = tm_store_begin(tr->store, err)) < 0)
-		return rc;
-	if ((rc = tm_store_list_runs(tr->store, collect_dead_run, &dead, err)) < 0) {
-		if (rc == TM_ERR_NOMEM)
-			tm_error_set(err, rc, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < dead.n && rc >= 0; i++)
-		rc = tm_store_set_run_status(tr->store, dead.ids[i], TM_RUN_INTERRUPTED,
-					     "the process stopped before the run finished", err);
-	if (rc >= 0)
-		rc = tm_store_commit(tr->store, err);
-out:
-	if (rc < 0)
-		tm_store_rollback(tr->store);
-	free(dead.ids);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -338,8 +239,6 @@ static void release(struct trainer *tr)
 	free(tr->metrics);
 	free(tr->epoch_task_loss);
 	free(tr->writer.metrics);
-	if (tr->lock_fd >= 0)
-		close(tr->lock_fd); /* releases the flock */
 }
 
 /* ---- batches ------------------------------------------------------------------- */
@@ -782,7 +681,7 @@ static int create_run(struct trainer *tr, const struct tm_split *split, const ch
 		return rc;
 	if ((rc = tm_store_add_dataset(tr->store, &dataset, &run.dataset_id, err)) < 0 ||
 	    (rc = tm_store_create_run(tr->store, &run, err)) < 0 ||
-	    (rc = lock_run(tr, run.id, err)) < 0)
+	    (rc = tm_store_claim_run(tr->store, run.id, err)) < 0)
 		goto fail;
 	tr->run_id = run.id;
 	if ((rc = add_tasks(tr, split, err)) < 0 || (rc = add_labels(tr, split, err)) < 0 ||
@@ -804,7 +703,7 @@ int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
 		 struct tm_error *err)
 {
 	struct trainer tr = { .store = store, .dataset = dataset, .config = config,
-			      .progress = progress, .lock_fd = -1,
+			      .progress = progress,
 			      .n_train = split->n_train, .n_valid = split->n_valid };
 	const char *problem = tm_trainer_check_config(config, split->n_train);
 	char sha[65], *json = NULL;
@@ -819,8 +718,7 @@ int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
 	    (rc = tm_trainer_config_to_json(config, sha[0] ? sha : NULL, &json, err)) < 0 ||
 	    (rc = copy_rows(&tr.train_rows, split->train, split->n_train, err)) < 0 ||
 	    (rc = copy_rows(&tr.valid_rows, split->valid, split->n_valid, err)) < 0 ||
-	    (rc = prepare(&tr, err)) < 0 || (rc = open_lock_file(&tr, err)) < 0 ||
-	    (rc = mark_dead_runs(&tr, err)) < 0 ||
+	    (rc = prepare(&tr, err)) < 0 || (rc = mark_stale_runs(&tr, err)) < 0 ||
 	    (rc = create_run(&tr, split, json, sha, err)) < 0)
 		goto out;
 	*run_id = tr.run_id;
@@ -914,7 +812,7 @@ int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 		    const struct tm_progress *progress, struct tm_error *err)
 {
 	struct trainer tr = { .store = store, .dataset = dataset, .config = &loaded->config,
-			      .progress = progress, .lock_fd = -1, .run_id = loaded->run_id };
+			      .progress = progress, .run_id = loaded->run_id };
 	const char *problem = tm_trainer_check_config(&loaded->config, 0);
 	int rc;
 
@@ -930,8 +828,9 @@ int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's training split is empty or too small");
 		goto out;
 	}
-	if ((rc = prepare(&tr, err)) < 0 || (rc = open_lock_file(&tr, err)) < 0 ||
-	    (rc = lock_run(&tr, loaded->run_id, err)) < 0 || (rc = mark_dead_runs(&tr, err)) < 0 ||
+	if ((rc = prepare(&tr, err)) < 0 ||
+	    (rc = tm_store_claim_run(tr.store, loaded->run_id, err)) < 0 ||
+	    (rc = mark_stale_runs(&tr, err)) < 0 ||
 	    (rc = restore(&tr, loaded->epochs_done, err)) < 0 ||
 	    (rc = tm_store_set_run_status(store, loaded->run_id, TM_RUN_RUNNING, NULL, err)) < 0)
 		goto out;
