@@ -253,6 +253,44 @@ static int interrupted_exit(const struct cli_context *context, int64_t run_id)
 	return EXIT_RUNTIME;
 }
 
+/* The most excluded tasks named one by one; the rest are counted. */
+#define MAX_EXCLUDED_NOTES 20
+
+/*
+ * note_excluded_tasks - say, before training, which tasks the analysis will
+ * leave out and why (they are still trained and recorded, and listed by
+ * `taskmap tasks`): never silently.
+ */
+static void note_excluded_tasks(const struct cli_context *context, const struct tm_dataset *dataset,
+				const struct tm_split *split, size_t min_labelled)
+{
+	struct tm_task_check *checks = calloc(dataset->n_tasks ? dataset->n_tasks : 1, sizeof(*checks));
+	size_t n_excluded, shown = 0;
+
+	if (!checks)
+		return;
+	n_excluded = tm_dataset_check_tasks(dataset, split->train, split->n_train, min_labelled, checks);
+	for (size_t t = 0; t < dataset->n_tasks && shown < MAX_EXCLUDED_NOTES; t++) {
+		if (!checks[t].excluded)
+			continue;
+		cli_note(context, "task '%s' is excluded from analysis: %s (%zu labelled, %zu positive)",
+			 dataset->task_names[t], checks[t].excluded, checks[t].labelled,
+			 checks[t].positives);
+		shown++;
+	}
+	if (n_excluded > shown)
+		cli_note(context, "... and %zu more excluded tasks (see 'taskmap tasks RUN')",
+			 n_excluded - shown);
+	free(checks);
+}
+
+static void note_imputed(const struct cli_context *context, size_t n_imputed)
+{
+	if (n_imputed)
+		cli_note(context, "%zu missing feature values were replaced by their training-split means",
+			 n_imputed);
+}
+
 static int train_new(struct train_options *o, struct cli_context *context)
 {
 	struct tm_error err = { 0 };
@@ -275,7 +313,8 @@ static int train_new(struct train_options *o, struct cli_context *context)
 		code = cli_usage_error(context, "%s (%zu training samples)", problem, split.n_train);
 		goto out;
 	}
-	tm_dataset_impute(dataset, split.train, split.n_train);
+	note_excluded_tasks(context, dataset, &split, o->config.source.min_labelled);
+	note_imputed(context, tm_dataset_impute(dataset, split.train, split.n_train));
 	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
 		goto out;
 	cli_progress_init(&progress, context);

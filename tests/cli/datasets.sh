@@ -39,4 +39,15 @@ check bad-structure 2 $T synth --out x.arff --structure tree
 check bad-number 2 $T synth --out x.arff --samples 12abc
 check synth-needs-out 2 $T synth
 
+# a task with no positive label is trained but excluded from analysis, and said so
+{
+	printf '@relation x -C 2\n@attribute always_zero {0,1}\n@attribute y {0,1}\n'
+	printf '@attribute a numeric\n@attribute b numeric\n@data\n'
+	for i in $(seq 1 60); do printf '0,%d,%d,%d\n' $((i % 2)) "$i" $((i % 7)); done
+} > excluded.arff
+check train-excluded 0 $T --db ex.db train excluded.arff --epochs 1 --batch 8
+contains excluded-noted "$work/err" "task 'always_zero' is excluded from analysis: no positive sample"
+check tasks-excluded 0 $T --db ex.db tasks
+contains tasks-shows-reason "$work/out" "no positive sample in the training split"
+
 finish
