@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 
 	gsl_set_error_handler_off();
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error */
+	signal(SIGXFSZ, SIG_IGN); /* so is a file-size limit (ulimit -f): EFBIG, not a kill */
 	if ((first = parse_global_options(argc, argv, &context, &code)) < 0)
 		return cli_finish_stdout(code);
 	if (strcmp(argv[first], "help") == 0)

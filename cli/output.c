@@ -94,7 +94,7 @@ static size_t display_width(const char *text)
 static void print_cell_text(const char *text)
 {
 	for (; *text; text++)
-		putchar((unsigned char)*text < 0x20 ? '?' : *text);
+		putchar((unsigned char)*text < 0x20 || *text == 0x7f ? '?' : *text);
 }
 
 static void print_padded(const char *text, size_t width, int right_align, int last)

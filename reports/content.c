@@ -449,5 +449,5 @@ int report_write_file(const char *dir, const char *name, void (*setup)(struct re
 	if (!(writer.out = report_open(dir, name, err)))
 		return err ? err->code : TM_ERR_IO;
 	report_write_content(&writer, data, plots, n_plots, notice);
-	return report_close(writer.out, name, err);
+	return report_close(writer.out, dir, name, err);
 }

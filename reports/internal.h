@@ -202,11 +202,21 @@ int plot_evaluations_write(const struct report_data *data, const char *dir,
 
 /* ---- files and gnuplot scripts (plots-common.c) ----------------------------- */
 
-/* report_open - open DIR/@name for writing; NULL with @err filled on failure. */
+/*
+ * report_open - open a file that becomes DIR/@name at report_close: it is
+ * written under a temporary name in DIR, so a failed write (a full disk)
+ * never leaves a half file, nor replaces a good one. NULL with @err filled
+ * on failure.
+ */
 FILE *report_open(const char *dir, const char *name, struct tm_error *err);
 
-/* report_close - check and close @file (accepts NULL); TM_ERR_IO when a write failed. */
-int report_close(FILE *file, const char *name, struct tm_error *err);
+/*
+ * report_close - check and close @file (accepts NULL), then rename it to
+ * DIR/@name; when a write failed, the temporary file is removed and
+ * TM_ERR_IO returned with the path and the reason (e.g. "No space left on
+ * device").
+ */
+int report_close(FILE *file, const char *dir, const char *name, struct tm_error *err);
 
 /*
  * plot_begin - the head of every script: how to rerun it, the terminal for

@@ -10,35 +10,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
-FILE *report_open(const char *dir, const char *name, struct tm_error *err)
+/* temporary_path - DIR/.@name.tmp, where a file is written before its rename. */
+static char *temporary_path(const char *dir, const char *name)
 {
 	char *path = NULL;
+
+	return asprintf(&path, "%s/.%s.tmp", dir, name) < 0 ? NULL : path;
+}
+
+FILE *report_open(const char *dir, const char *name, struct tm_error *err)
+{
+	char *path = temporary_path(dir, name);
 	FILE *file = NULL;
 
-	if (asprintf(&path, "%s/%s", dir, name) < 0) {
+	if (!path) {
 		tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	if (!(file = fopen(path, "w")))
-		tm_error_set(err, TM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+		tm_error_set(err, TM_ERR_IO, "cannot write '%s/%s': %s", dir, name, strerror(errno));
 	free(path);
 	return file;
 }
 
-int report_close(FILE *file, const char *name, struct tm_error *err)
+int report_close(FILE *file, const char *dir, const char *name, struct tm_error *err)
 {
-	int failed;
+	char *temporary = NULL, *path = NULL;
+	int failed, rc = 0;
 
 	if (!file)
 		return 0;
+	errno = 0;
 	failed = ferror(file);
-	if (fclose(file) != 0 || failed)
-		return tm_error_set(err, TM_ERR_IO, "cannot write '%s': %s", name,
-				    errno ? strerror(errno) : "write error");
-	return 0;
+	if (fclose(file) != 0 || failed) {
+		int error = errno;
+
+		rc = tm_error_set(err, TM_ERR_IO, "cannot write '%s/%s': %s", dir, name,
+				  error ? strerror(error) : "write error");
+	}
+	if (!(temporary = temporary_path(dir, name)) || asprintf(&path, "%s/%s", dir, name) < 0) {
+		path = NULL;
+		if (rc == 0)
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	} else if (rc == 0 && rename(temporary, path) != 0) {
+		rc = tm_error_set(err, TM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	if (rc < 0 && temporary)
+		unlink(temporary);
+	free(temporary);
+	free(path);
+	return rc;
 }
 
 /*

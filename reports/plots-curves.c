@@ -68,7 +68,7 @@ int plot_model_selection_write(const struct report_data *data, const char *dir,
 	if (!(dat = report_open(dir, file, err)))
 		return err ? err->code : TM_ERR_IO;
 	write_scores(dat, data);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -86,7 +86,7 @@ int plot_model_selection_write(const struct report_data *data, const char *dir,
 		if (s == 0 || strcmp(data->scores[s].criterion, data->scores[s - 1].criterion) != 0)
 			write_score_panel(gp, data, data->scores[s].criterion, index++, name);
 	fputs("unset multiplot\n", gp);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }
 
 /* ---- training curves --------------------------------------------------------- */
@@ -172,7 +172,7 @@ int plot_training_write(const struct report_data *data, const char *dir, const c
 	write_epoch_losses(dat, data);
 	if (per_task)
 		write_task_curves(dat, data, use_auc);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -193,7 +193,7 @@ int plot_training_write(const struct report_data *data, const char *dir, const c
 			"plot '%s.dat' index 1 using 1:2:3 with lines lw 0.9 lc rgb variable\n"
 			"unset multiplot\n",
 			use_auc ? "validation ROC-AUC" : "validation loss", name);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }
 
 int plot_training_focus_write(const struct report_data *data, const char *dir,
@@ -220,7 +220,7 @@ int plot_training_focus_write(const struct report_data *data, const char *dir,
 		}
 		putc('\n', dat);
 	}
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -240,7 +240,7 @@ int plot_training_focus_write(const struct report_data *data, const char *dir,
 		"plot '%s.dat' using 1:4 with linespoints pt 7 ps 0.4 lw 1.6 lc rgb '#31688e' "
 		"title 'training', \\\n\t'' using 1:5 with linespoints pt 7 ps 0.4 lw 1.6 dt 2 "
 		"lc rgb '#e15759' title 'validation'\nunset multiplot\n", name, name);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }
 
 /* ---- evaluations ------------------------------------------------------------- */
@@ -278,7 +278,7 @@ int plot_evaluations_write(const struct report_data *data, const char *dir, cons
 		plot_put_label(dat, evaluation->label);
 		putc('\n', dat);
 	}
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -292,5 +292,5 @@ int plot_evaluations_write(const struct report_data *data, const char *dir, cons
 		"plot '%s.dat' using 2:1:3:ytic(5) with xerrorbars pt 7 ps 1.1 lw 1.4 "
 		"lc rgb '#31688e', \\\n"
 		"\t'' using ($4 != 0 ? $2 : NaN):1 with points pt 7 ps 1.3 lc rgb '#e15759'\n", n, name);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }

@@ -98,7 +98,7 @@ int plot_datamaps_write(const struct report_data *data, const char *dir, const c
 			p ? "\n\n" : "", p + 1);
 		write_points(dat, &data->panel_points[p]);
 	}
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -115,7 +115,7 @@ int plot_datamaps_write(const struct report_data *data, const char *dir, const c
 	for (size_t p = 0; p < data->n_panels; p++)
 		write_panel(gp, data, p, columns, rows, name);
 	fputs("unset multiplot\n", gp);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }
 
 int plot_datamap_focus_write(const struct report_data *data, const char *dir,
@@ -131,7 +131,7 @@ int plot_datamap_focus_write(const struct report_data *data, const char *dir,
 		return err ? err->code : TM_ERR_IO;
 	fputs("# variability, confidence, correctness\n", dat);
 	write_points(dat, &data->focus_points);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -150,5 +150,5 @@ int plot_datamap_focus_write(const struct report_data *data, const char *dir,
 			"font ',8' textcolor rgb '#777777'\n", data->focus_points.n,
 			data->focus_points.n_stored);
 	fprintf(gp, "plot '%s.dat' using 1:2:3 with points pt 7 ps 0.45 lc palette\n", name);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }

@@ -66,7 +66,7 @@ int plot_task_map_write(const struct report_data *data, const char *dir, const c
 	if (!(dat = report_open(dir, file, err)))
 		return err ? err->code : TM_ERR_IO;
 	write_points(dat, data);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -92,5 +92,5 @@ int plot_task_map_write(const struct report_data *data, const char *dir, const c
 		fputs(", \\\n\t'' using 1:2:4 with labels offset 0,0.75 font ',8' "
 		      "textcolor rgb '#333333' noenhanced", gp);
 	fputc('\n', gp);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }

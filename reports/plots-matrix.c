@@ -109,7 +109,7 @@ int plot_relatedness_write(const struct report_data *data, const char *dir, cons
 	}
 	fputs("\n# task labels (position, name)\n", dat);
 	plot_write_task_labels(dat, data);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -135,7 +135,7 @@ int plot_relatedness_write(const struct report_data *data, const char *dir, cons
 	fprintf(gp, "plot '%s.dat' index 0 using 1:2:3 with image%s, \\\n"
 		"\t'' index 1 using 1:(-1e30):xticlabels(2) with points, \\\n"
 		"\t'' index 1 using (-1e30):1:yticlabels(2) with points\n", name, image_style(n * n));
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }
 
 int plot_membership_available(const struct report_data *data)
@@ -164,7 +164,7 @@ int plot_membership_write(const struct report_data *data, const char *dir, const
 	}
 	fputs("\n# task labels (position, name)\n", dat);
 	plot_write_task_labels(dat, data);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -182,5 +182,5 @@ int plot_membership_write(const struct report_data *data, const char *dir, const
 	fprintf(gp, "plot '%s.dat' index 0 using 1:2:3 with image%s, \\\n"
 		"\t'' index 1 using 1:(-1e30):xticlabels(2) with points\n", name,
 		image_style(n * k));
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }

@@ -91,7 +91,7 @@ int plot_dendrogram_write(const struct report_data *data, const char *dir, const
 	write_branches(dat, data);
 	fputs("\n# task labels (position, name)\n", dat);
 	plot_write_task_labels(dat, data);
-	if ((rc = report_close(dat, file, err)) < 0)
+	if ((rc = report_close(dat, dir, file, err)) < 0)
 		return rc;
 
 	snprintf(file, sizeof(file), "%s.gp", name);
@@ -112,5 +112,5 @@ int plot_dendrogram_write(const struct report_data *data, const char *dir, const
 			data->cut_height, data->cut_height, (long long)data->k, data->cut_height);
 	fprintf(gp, "plot '%s.dat' index 0 using 1:2:3 with lines lw 1.3 lc rgb variable, \\\n"
 		"\t'' index 1 using 1:(-1e30):xticlabels(2) with points\n", name);
-	return report_close(gp, file, err);
+	return report_close(gp, dir, file, err);
 }

@@ -51,6 +51,18 @@ int tm_store_create_run(struct tm_store *store, struct tm_run_record *run,
 	int rc;
 
 	if (run->name) {
+		/*
+		 * A name is typed on command lines and printed on one line of a
+		 * table or a report title: no control characters, not empty.
+		 */
+		int printable = run->name[0] != '\0';
+
+		for (const unsigned char *c = (const unsigned char *)run->name; *c; c++)
+			printable &= *c >= 0x20 && *c != 0x7f;
+		if (!printable)
+			return tm_error_set(err, TM_ERR_USAGE,
+					    "a run name must be non-empty and hold no control characters"
+					    " (newline, tab, ...)");
 		if (!(stmt = store_statement(store, run_name_taken_sql, err)))
 			return err ? err->code : TM_ERR_DB;
 		sqlite3_bind_text(stmt, 1, run->name, -1, SQLITE_TRANSIENT);

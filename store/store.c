@@ -14,13 +14,25 @@
 
 int store_db_error(struct tm_store *store, struct tm_error *err, const char *what)
 {
+	int saved_errno = errno; /* of the system call that failed, when one did */
 	int code = store && store->db ? sqlite3_extended_errcode(store->db) : SQLITE_ERROR;
-	int primary = code & 0xff;
+	int primary = code & 0xff, system_errno = 0;
 	int tm_code = TM_ERR_DB;
 
 	if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
 	    primary == SQLITE_READONLY || primary == SQLITE_PERM)
 		tm_code = TM_ERR_IO;
+	/*
+	 * "disk I/O error" alone does not say what to fix: add the system's
+	 * reason (EFBIG under `ulimit -f`, EIO...). SQLite's own record of it
+	 * is often cleared by the rollback that follows, errno is not.
+	 */
+	if (primary == SQLITE_IOERR && store && store->db &&
+	    !(system_errno = sqlite3_system_errno(store->db)))
+		system_errno = saved_errno;
+	if (system_errno)
+		return tm_error_set(err, tm_code, "%s: %s (%s)", what, sqlite3_errmsg(store->db),
+				    strerror(system_errno));
 	return tm_error_set(err, tm_code, "%s: %s", what,
 			    store && store->db ? sqlite3_errmsg(store->db) : "no connection");
 }
@@ -142,8 +154,6 @@ static int configure(struct tm_store *store, struct tm_error *err)
 {
 	int rc;
 
-	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(store->db, 1);
 	if ((rc = store_exec(store, "PRAGMA foreign_keys = ON", err)) < 0)
 		return rc;
 	if (store->flags & TM_STORE_READONLY)
@@ -184,6 +194,13 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 				  errno == EACCES ? " (permission denied)" : "");
 		goto fail;
 	}
+	/*
+	 * The busy handler comes before the first read: even a reader can find
+	 * the database locked for a moment (another process opening it, or
+	 * checkpointing the WAL), and must wait rather than fail.
+	 */
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(store->db, 1);
 	if ((rc = check_is_taskmap(store, err)) < 0 || (rc = configure(store, err)) < 0 ||
 	    (rc = store_migrate(store, err)) < 0)
 		goto fail;
