@@ -279,7 +279,9 @@ static int analyze_method(struct analysis *a, const struct tm_relatedness *r, in
 	struct tm_clustering clustering = { 0 };
 	struct tm_stability stability = { 0 };
 	struct tm_analyze_result_row row = { r->estimator, method, 0, NULL, 0, NAN, 0, 0, recommended };
-	size_t k = o->k, k_max, bootstrap = effective_bootstrap(o, r->n_tasks);
+	/* recorded estimators cannot be re-estimated on resampled data maps: no bootstrap */
+	size_t k = o->k, k_max, bootstrap = tm_estimator_is_recorded(r->estimator) ? 0
+		: effective_bootstrap(o, r->n_tasks);
 	double t0;
 	int rc;
 
@@ -324,14 +326,23 @@ static int analyze_estimator(struct analysis *a, enum tm_estimator estimator, in
 			     struct tm_error *err)
 {
 	struct tm_relatedness r = { 0 };
-	int64_t matrix_id = 0;
-	double t0;
+	int64_t matrix_id = 0, raw_id;
+	double t0, *raw = NULL;
 	int rc;
 
-	if ((rc = tm_relatedness_compute(a->map, estimator, &r, err)) < 0)
+	if ((rc = tm_estimator_is_recorded(estimator)
+		  ? tm_relatedness_recorded(a->store, a->map, estimator, &r, &raw, err)
+		  : tm_relatedness_compute(a->map, estimator, &r, err)) < 0)
 		return rc;
 	t0 = now_seconds();
 	rc = write_relatedness(a, &r, &matrix_id, err);
+	/* TAG's raw asymmetric Z(i -> j), for `select --analysis` */
+	if (rc == 0 && raw)
+		rc = write_matrix(a, "tag-lookahead", "affinity", 0, raw,
+				  "{\"definition\": \"Z(i->j) = 1 - L_j(after) / L_j(before) at"
+				  " (task_i, task_j), as recorded by train --affinity tag\"}",
+				  &raw_id, err);
+	free(raw);
 	a->store_seconds += now_seconds() - t0;
 	for (size_t m = 0; m < a->options->n_methods && rc == 0; m++)
 		rc = analyze_method(a, &r, matrix_id, a->options->methods[m], first && m == 0, err);

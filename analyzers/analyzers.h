@@ -84,6 +84,10 @@ enum tm_estimator {
 	TM_ESTIMATOR_LABELS,      /* phi coefficient (+ r(j|i)) */
 	TM_ESTIMATOR_PREDICTIONS, /* Pearson of predicted P(y = 1), window mean */
 	TM_ESTIMATOR_PREDICTIONS_EPOCHWISE, /* mean over epochs of per-epoch Pearson of P(y = 1) */
+	/* recorded by `train --affinity` (recorded.c; read from the store, not the data map) */
+	TM_ESTIMATOR_TAG,         /* TAG lookahead affinity, symmetrised and normalised */
+	TM_ESTIMATOR_COSINE,      /* mean cosine of per-task trunk gradients */
+	TM_ESTIMATOR_HEADS,       /* cosine of head-gradient SVD factors */
 	TM_ESTIMATOR_COUNT,
 };
 
@@ -117,6 +121,24 @@ int tm_estimator_parse(const char *name, enum tm_estimator *out);
  */
 int tm_relatedness_compute(const struct tm_datamap *map, enum tm_estimator estimator,
 			   struct tm_relatedness *out, struct tm_error *err);
+
+/* tm_estimator_is_recorded - 1 for the estimators `train --affinity` records. */
+int tm_estimator_is_recorded(enum tm_estimator estimator);
+
+/*
+ * tm_relatedness_recorded - the relatedness of @map's tasks from the matrix
+ * the trainer recorded for run map->run_id (tm_store_find_run_matrix),
+ * restricted to the map's tasks, NaN (never measured) taken as 0. Cosine
+ * and heads are similarities in [-1, 1] used as they are; TAG's Z is
+ * symmetrised S = (Z + Z^T)/2 and normalised r_ij = S_ij / sqrt(S_ii S_jj)
+ * (0 when a diagonal is not positive), clipped to [-1, 1]. Then gram = r,
+ * distance sqrt(2 - 2r), affinity max(0, r) as for correlations. For TAG,
+ * *@raw (may be NULL) gets the raw asymmetric Z over the map's tasks (new,
+ * free()); else NULL. TM_ERR_NOT_FOUND when the run has no such matrix.
+ */
+int tm_relatedness_recorded(struct tm_store *store, const struct tm_datamap *map,
+			    enum tm_estimator estimator, struct tm_relatedness *out, double **raw,
+			    struct tm_error *err);
 
 /* tm_relatedness_release - free the arrays; accepts NULL. */
 void tm_relatedness_release(struct tm_relatedness *relatedness);

@@ -19,6 +19,7 @@
 
 static const char *const estimator_names[TM_ESTIMATOR_COUNT] = {
 	"datamap-stg", "datamap", "labels", "predictions", "predictions-epochwise",
+	"tag", "cosine", "heads",
 };
 
 const char *tm_estimator_name(enum tm_estimator estimator)
@@ -536,6 +537,12 @@ int tm_relatedness_compute(const struct tm_datamap *map, enum tm_estimator estim
 		break;
 	case TM_ESTIMATOR_PREDICTIONS_EPOCHWISE:
 		rc = estimate_epochwise(map, out, err);
+		break;
+	case TM_ESTIMATOR_TAG:
+	case TM_ESTIMATOR_COSINE:
+	case TM_ESTIMATOR_HEADS:
+		rc = tm_error_set(err, TM_ERR_USAGE, "the '%s' estimator is recorded by the trainer:"
+				  " read it with tm_relatedness_recorded", tm_estimator_name(estimator));
 		break;
 	default:
 		rc = tm_error_set(err, TM_ERR_USAGE, "unknown relatedness estimator");

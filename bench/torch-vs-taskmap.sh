@@ -10,7 +10,8 @@
 # also prints its own read and train seconds. Prints a Markdown table of
 # medians and ratios (torch / taskmap).
 #
-# Usage: bench/torch-vs-taskmap.sh [REPEATS [EPOCHS]]   (defaults 3 and 10)
+# Usage: bench/torch-vs-taskmap.sh [REPEATS [EPOCHS]]   (defaults 3 and 10;
+# THREADS="1" in the environment runs one thread count only, default "1 2")
 # Needs: build/cli/taskmap, Debian's python3-torch and python3-numpy
 # (/usr/bin/python3), ../shared/data. Exits 77 when one is missing.
 set -eu
@@ -49,7 +50,7 @@ echo
 echo "| data | threads | taskmap wall (s) | torch wall (s) | wall ratio | taskmap peak RSS (MB) | torch peak RSS (MB) | RSS ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for name in yeast delicious; do
-	for threads in 1 2; do
+	for threads in ${THREADS:-1 2}; do
 		for _ in $(seq 1 "$repeats"); do
 			measure taskmap "$name" "$threads"
 			measure torch "$name" "$threads"

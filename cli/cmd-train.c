@@ -51,6 +51,13 @@ const char cmd_train_usage[] =
 	"                       eval-pass (a clean pass after each epoch) (default train-pass)\n"
 	"  --keep MODE          all (16-bit value per task, sample and epoch) or summary\n"
 	"                       (running mean/variance/correctness only) (default all)\n"
+	"  --affinity LIST      also record gradient task affinities, any of tag (TAG\n"
+	"                       lookahead), cosine (trunk-gradient cosine), heads (SVD of\n"
+	"                       head gradients), or none; read by 'analyze --relatedness\n"
+	"                       tag,cosine,heads' (default none)\n"
+	"  --affinity-every K   measure tag and cosine every K-th step (default 10)\n"
+	"  --affinity-sources N TAG source tasks per measured step, a seeded random\n"
+	"                       subset; 0 = all (default 0)\n"
 	"\n"
 	"  --resume RUN         continue an interrupted run from its last committed epoch\n"
 	"  --db PATH            results database (default ./taskmap.db)\n"
@@ -59,7 +66,8 @@ const char cmd_train_usage[] =
 enum {
 	OPT_TEST_FRACTION = 1, OPT_VALID, OPT_MIN_LABELLED, OPT_RUN, OPT_EPOCHS, OPT_HIDDEN,
 	OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WEIGHT_DECAY, OPT_WEIGHTING,
-	OPT_BALANCE, OPT_SEED, OPT_THREADS, OPT_RECORD, OPT_KEEP, OPT_RESUME,
+	OPT_BALANCE, OPT_SEED, OPT_THREADS, OPT_RECORD, OPT_KEEP, OPT_RESUME, OPT_AFFINITY,
+	OPT_AFFINITY_EVERY, OPT_AFFINITY_SOURCES,
 };
 
 struct train_options {
@@ -132,6 +140,14 @@ static int parse_option(int option, const char *arg, struct train_options *o,
 		if (tm_trainer_parse_hidden(c, arg, &err) < 0)
 			return cli_usage_error(context, "%s", err.message);
 		break;
+	case OPT_AFFINITY:
+		if (tm_trainer_parse_affinity(c, arg, &err) < 0)
+			return cli_usage_error(context, "%s", err.message);
+		break;
+	case OPT_AFFINITY_EVERY:
+		return parse_size(context, "--affinity-every", arg, 1, 1000000, &c->affinity_every);
+	case OPT_AFFINITY_SOURCES:
+		return parse_size(context, "--affinity-sources", arg, 0, 1L << 30, &c->affinity_sources);
 	case OPT_BATCH: return parse_size(context, "--batch", arg, 1, 1L << 20, &c->batch_size);
 	case OPT_LR: return cli_parse_double(context, "--lr", arg, 1e-12, 1e3, &c->learning_rate);
 	case OPT_OPTIMIZER:
@@ -185,6 +201,9 @@ static int parse_arguments(int argc, char **argv, struct train_options *o,
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "keep", required_argument, NULL, OPT_KEEP },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "affinity", required_argument, NULL, OPT_AFFINITY },
+		{ "affinity-every", required_argument, NULL, OPT_AFFINITY_EVERY },
+		{ "affinity-sources", required_argument, NULL, OPT_AFFINITY_SOURCES },
 		CLI_COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -20,5 +20,6 @@ const struct cli_command cli_commands[] = {
 	{ "runs", cmd_runs, "list the runs in the database", cmd_runs_usage },
 	{ "tasks", cmd_tasks, "list the tasks of a run", cmd_tasks_usage },
 	{ "query", cmd_query, "run read-only SQL on the database", cmd_query_usage },
+	{ "merge", cmd_merge, "copy the runs of other databases into one", cmd_merge_usage },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -25,5 +25,6 @@ DECLARE_COMMAND(evaluate);
 DECLARE_COMMAND(runs);
 DECLARE_COMMAND(tasks);
 DECLARE_COMMAND(query);
+DECLARE_COMMAND(merge);
 
 #endif

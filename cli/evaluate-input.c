@@ -342,6 +342,10 @@ int eval_grouping_from_file(const char *path, const struct eval_tasks *tasks,
 	rc = file_memberships(path, json_object_get(root, "memberships"), json_array_size(groups),
 			      tasks, soft, err);
 out:
+	if (rc < 0) {
+		eval_grouping_release(hard);
+		eval_grouping_release(soft);
+	}
 	free(triples);
 	json_decref(root);
 	return rc;

@@ -55,6 +55,8 @@ int eval_grouping_from_store(struct tm_store *store, int64_t grouping_id,
  * [w per group]} for @soft. TM_ERR_INPUT ("PATH: ...", "PATH:LINE: ...")
  * for malformed JSON, a missing or empty "groups", an unknown task or a
  * task repeated within a group. Tasks may appear in several groups.
+ * @hard and @soft are owned by the caller (eval_grouping_release); both
+ * are empty after a failure.
  */
 int eval_grouping_from_file(const char *path, const struct eval_tasks *tasks,
 			    struct eval_grouping *hard, struct eval_grouping *soft,

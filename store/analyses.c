@@ -683,6 +683,32 @@ int tm_store_find_matrix(struct tm_store *store, int64_t analysis_id, const char
 	return 0;
 }
 
+static const char find_run_matrix_sql[] =
+	"SELECT max(id) FROM matrices WHERE analysis_id IS NULL AND run_id = ?1 AND estimator = ?2";
+
+int tm_store_find_run_matrix(struct tm_store *store, int64_t run_id, const char *estimator,
+			     int64_t *matrix_id, struct tm_error *err)
+{
+	sqlite3_stmt *stmt = store_statement(store, find_run_matrix_sql, err);
+	int rc;
+
+	*matrix_id = 0;
+	if (!stmt)
+		return statement_failed(err);
+	sqlite3_bind_int64(stmt, 1, run_id);
+	sqlite3_bind_text(stmt, 2, estimator, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		*matrix_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW)
+		return store_db_error(store, err, "cannot find a matrix");
+	if (!*matrix_id)
+		return tm_error_set(err, TM_ERR_NOT_FOUND,
+				    "run %lld has no recorded '%s' matrix (train it with --affinity %s)",
+				    (long long)run_id, estimator, estimator);
+	return 0;
+}
+
 /* ---- groupings ---------------------------------------------------------------- */
 
 static const char create_grouping_sql[] =

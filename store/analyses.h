@@ -194,6 +194,14 @@ int tm_store_read_matrix(struct tm_store *store, int64_t matrix_id, struct tm_ma
 int tm_store_find_matrix(struct tm_store *store, int64_t analysis_id, const char *estimator,
 			 int64_t *matrix_id, struct tm_error *err);
 
+/*
+ * tm_store_find_run_matrix - the id of the newest run-level matrix (one
+ * recorded by the trainer, analysis_id NULL) of @estimator of run @run_id,
+ * e.g. "tag", "cosine", "heads" (`train --affinity`); TM_ERR_NOT_FOUND when none.
+ */
+int tm_store_find_run_matrix(struct tm_store *store, int64_t run_id, const char *estimator,
+			     int64_t *matrix_id, struct tm_error *err);
+
 /* tm_matrix_free - accepts NULL. */
 void tm_matrix_free(struct tm_matrix *matrix);
 

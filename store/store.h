@@ -201,5 +201,7 @@ int tm_store_query(struct tm_store *store, const char *sql,
 #include "report-reads.h"
 /* What `taskmap evaluate` writes: evaluations and their held-out results. */
 #include "evaluations.h"
+/* `taskmap merge`: copying the runs of other databases into this one. */
+#include "merge.h"
 
 #endif

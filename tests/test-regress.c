@@ -4,7 +4,8 @@
  * libFuzzer harness that found it (tests/fuzz/fuzz-<target>.c, chosen by the
  * file name's "<target>-" prefix and compiled here under another name), so a
  * kept input is checked by the same oracle: a clean error or a consistent
- * dataset, no crash, no leak (the sanitizer and valgrind runs). Then
+ * dataset (import, grouping), no crash, no leak (the sanitizer and valgrind
+ * runs). Then
  * generated files: dimensions whose sizes overflow, a huge or deeply nested
  * label XML, and names with quotes, newlines, backticks, %n, $(...) and HTML
  * that must come back byte for byte.
@@ -27,10 +28,24 @@
 #define LLVMFuzzerTestOneInput fuzz_compressed_one
 #include "fuzz/fuzz-compressed.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_npy_one
+#include "fuzz/fuzz-npy.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_import_csv_one
+#include "fuzz/fuzz-import-csv.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_cartography_one
+#include "fuzz/fuzz-cartography.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_grouping_one
+#include "fuzz/fuzz-grouping.c"
+#undef LLVMFuzzerTestOneInput
 
 #include <check.h>
 #include <dirent.h>
 #include <stdarg.h>
+
+#include <zlib.h>
 
 #include "test-helpers.h"
 
@@ -45,6 +60,10 @@ static const struct {
 	{ "csv-", fuzz_csv_one },
 	{ "xml-", fuzz_xml_one },
 	{ "compressed-", fuzz_compressed_one },
+	{ "npy-", fuzz_npy_one },
+	{ "import-csv-", fuzz_import_csv_one },
+	{ "cartography-", fuzz_cartography_one },
+	{ "grouping-", fuzz_grouping_one },
 };
 
 /* Every kept input goes through its harness; an unknown prefix is a mistake. */
@@ -70,7 +89,8 @@ START_TEST(test_kept_inputs)
 				break;
 		ck_assert_msg(h < sizeof(harnesses) / sizeof(harnesses[0]),
 			      "tests/data/regress/%s: name does not start with a harness "
-			      "prefix (arff-, libsvm-, csv-, xml-, compressed-)", entry->d_name);
+			      "prefix (arff-, libsvm-, csv-, xml-, compressed-, npy-, import-csv-,"
+			      " cartography-, grouping-)", entry->d_name);
 		path = test_path(dir_path, entry->d_name);
 		bytes = test_read_file(path, &size);
 		ck_assert_msg(bytes != NULL, "cannot read %s", path);
@@ -317,6 +337,86 @@ START_TEST(test_big_xml)
 }
 END_TEST
 
+/* crc32_le - zlib's CRC-32 of @n bytes, little-endian into @out (xz's checksums). */
+static void crc32_le(unsigned char *out, const unsigned char *bytes, size_t n)
+{
+	uLong crc = crc32(0L, bytes, (uInt)n);
+
+	for (int i = 0; i < 4; i++)
+		out[i] = (unsigned char)(crc >> (8 * i));
+}
+
+/*
+ * xz_file - a valid single-block .xz stream (no check) holding @text (at
+ * most 99 bytes) in one uncompressed LZMA2 chunk, with dictionary size
+ * byte @dictionary (xz file format 1.0.4, 5.3.1; 40: 4 GiB - 1): the
+ * decoder allocates the dictionary the header asks for, whatever the data.
+ */
+static char *xz_file(const char *name, unsigned char dictionary, const char *text)
+{
+	unsigned char bytes[256], *p = bytes;
+	size_t length = strlen(text), index_start, block_start;
+
+	ck_assert_uint_lt(length, 100); /* sizes in the index fit one byte */
+	memcpy(p, "\xfd" "7zXZ\0\0\0", 8); /* magic, stream flags: no check */
+	crc32_le(p + 8, p + 6, 2);
+	p += 12;
+	block_start = (size_t)(p - bytes);
+	memcpy(p, (unsigned char[]){ 2, 0, 0x21, 1, dictionary, 0, 0, 0 }, 8); /* LZMA2 */
+	crc32_le(p + 8, p, 8);
+	p += 12;
+	*p++ = 1; /* uncompressed chunk, dictionary reset */
+	*p++ = 0;
+	*p++ = (unsigned char)(length - 1);
+	memcpy(p, text, length);
+	p += length;
+	*p++ = 0; /* end of LZMA2 data */
+	index_start = (size_t)(p - bytes);
+	while ((p - bytes) % 4)
+		*p++ = 0;
+	/* index: one record (unpadded size, uncompressed size), padding, CRC */
+	*p++ = 0;
+	*p++ = 1;
+	*p++ = (unsigned char)(index_start - block_start);
+	*p++ = (unsigned char)length;
+	crc32_le(p, p - 4, 4);
+	p += 4;
+	/* footer: CRC, backward size (index 8 bytes: 8 / 4 - 1), flags, magic */
+	memcpy(p + 4, (unsigned char[]){ 1, 0, 0, 0, 0, 0, 'Y', 'Z' }, 8);
+	crc32_le(p, p + 4, 6);
+	p += 12;
+	return write_file(name, (const char *)bytes, (size_t)(p - bytes));
+}
+
+/* An xz header's dictionary size is bounded: 1 GiB, or the reader's memory limit. */
+START_TEST(test_xz_dictionary)
+{
+	struct tm_read_options small = { .memory_limit = (size_t)16 << 20 };
+	const char *text = "0 0:1\n1 0:2\n";
+	char *huge = xz_file("huge.svm.xz", 40, text), *medium = xz_file("medium.svm.xz", 28, text);
+	struct tm_dataset *dataset;
+	struct ds_lines *lines = NULL;
+	struct tm_error err = { 0 };
+	size_t length;
+	char *line;
+
+	/* 4 GiB: refused by the line reader itself, before any allocation */
+	ck_assert_int_eq(ds_lines_open(&lines, huge, &err), 0);
+	ck_assert_int_eq(ds_lines_next(lines, &line, &length, &err), TM_ERR_INPUT);
+	ck_assert_msg(strstr(err.message, "needs 4097 MiB to decode, more than the limit of 1024"
+			     " MiB") != NULL, "%s", err.message);
+	ds_lines_close(lines);
+	expect_refused(huge, NULL, "to decode");
+	/* 64 MiB (as xz -9): read by default, refused under a 16 MiB limit */
+	dataset = expect_read(medium, NULL);
+	ck_assert_uint_eq(dataset->n_samples, 2);
+	tm_dataset_destroy(dataset);
+	expect_refused(medium, &small, "the limit of 16 MiB");
+	free(medium);
+	free(huge);
+}
+END_TEST
+
 /* Names a shell, printf, a browser or gnuplot would interpret, preserved byte for byte. */
 static const char *const hostile_names[] = {
 	"q'uote\"d",
@@ -458,6 +558,7 @@ Suite *regress_suite(void)
 			    sizeof(oversized) / sizeof(oversized[0]));
 	tcase_add_test(hostile, test_wide_files);
 	tcase_add_test(hostile, test_big_xml);
+	tcase_add_test(hostile, test_xz_dictionary);
 	tcase_add_test(hostile, test_hostile_names);
 	suite_add_tcase(suite, hostile);
 	return suite;

@@ -202,6 +202,8 @@ END_TEST
  * tm_metrics_all sorts by radix on the float bits; it must give exactly the
  * AUC of the plain form, with ties (many equal and saturated logits), -0 and
  * +0, missing labels, tasks with one class, and columns wider than a block.
+ * tm_metrics_losses, which the trainer uses for the weighting while the
+ * writer thread makes the rest, must give its losses to the bit.
  */
 START_TEST(metrics_all_auc_matches_plain_auc)
 {
@@ -225,8 +227,10 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 			: TM_LABEL_NEGATIVE;
 	}
 	uint16_t *codes = malloc(n * n_tasks * sizeof(uint16_t));
+	double *losses = malloc(n_tasks * sizeof(double));
 
 	ck_assert_int_eq(tm_metrics_all(logits, labels, n, n_tasks, out, codes, NULL), 0);
+	ck_assert_int_eq(tm_metrics_losses(logits, labels, n, n_tasks, losses, NULL), 0);
 	for (size_t t = 0; t < n_tasks; t++) {
 		for (size_t i = 0; i < n; i++) {
 			column[i] = logits[i * n_tasks + t];
@@ -251,9 +255,11 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 		ck_assert(out[t].roc_auc == tm_metrics_roc_auc(column, column_labels, n, 1, scratch));
 		ck_assert(out[t].roc_auc == plain.roc_auc);
 		ck_assert_double_eq_tol(out[t].loss, plain.loss, 1e-6 * plain.loss);
+		ck_assert(out[t].loss == losses[t]);
 		ck_assert(out[t].accuracy == plain.accuracy);
 	}
 	gsl_rng_free(rng);
+	free(losses);
 	free(codes);
 	free(logits);
 	free(column);

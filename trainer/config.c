@@ -34,6 +34,7 @@ void tm_trainer_config_defaults(struct tm_trainer_config *config)
 	config->keep = TM_KEEP_ALL;
 	config->seed = 1;
 	config->threads = 1;
+	config->affinity_every = 10;
 	config->source.valid_fraction = 0.1;
 	config->source.test_fraction = 0.2;
 	config->source.min_labelled = 10;
@@ -65,6 +66,10 @@ const char *tm_trainer_check_config(const struct tm_trainer_config *config,
 		return "the weighting's temperature must be > 0 and its gamma >= 0";
 	if (config->threads < 1 || config->threads > 256)
 		return "--threads must be between 1 and 256";
+	if (config->affinity && (config->affinity_every < 1 || config->affinity_every > 1000000))
+		return "--affinity-every must be between 1 and 1000000";
+	if ((config->affinity & (TM_AFFINITY_TAG | TM_AFFINITY_COSINE)) && config->n_hidden == 0)
+		return "--affinity tag and cosine need a shared trunk (--hidden is 0)";
 	return NULL;
 }
 
@@ -103,6 +108,40 @@ bad:
 	return tm_error_set(err, TM_ERR_USAGE,
 			    "--hidden expects 0 or up to %d comma-separated widths in 1..65536, not '%s'",
 			    TM_TRAINER_MAX_HIDDEN, text);
+}
+
+int tm_trainer_parse_affinity(struct tm_trainer_config *config, const char *text,
+			      struct tm_error *err)
+{
+	static const char *const names[] = { "tag", "cosine", "heads" };
+	unsigned flags = 0;
+	const char *p = text;
+
+	if (strcmp(text, "none") == 0) {
+		config->affinity = 0;
+		return 0;
+	}
+	while (*p) {
+		size_t length = strcspn(p, ","), k;
+
+		for (k = 0; k < 3; k++)
+			if (strlen(names[k]) == length && strncmp(p, names[k], length) == 0)
+				break;
+		if (k == 3)
+			return tm_error_set(err, TM_ERR_USAGE,
+					    "--affinity expects a list of tag, cosine, heads (or none), not '%s'",
+					    text);
+		flags |= 1u << k;
+		p += length;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return tm_error_set(err, TM_ERR_USAGE, "--affinity: bad list '%s'", text);
+	}
+	if (!flags)
+		return tm_error_set(err, TM_ERR_USAGE, "--affinity: empty list");
+	config->affinity = flags;
+	return 0;
 }
 
 const char *tm_trainer_weighting_name(enum tm_weighting_kind kind)
@@ -162,6 +201,15 @@ int tm_trainer_config_to_json(const struct tm_trainer_config *c,
 				 "threads", c->threads, "source", source_to_json(&c->source),
 				 "data_sha256", string_or_null(data_sha256),
 				 "taskmap_version", tm_version());
+	/* only runs that record affinities carry the key (older runs' JSON unchanged) */
+	if (root && c->affinity)
+		json_object_set_new(root, "affinity",
+				    json_pack("{s:b, s:b, s:b, s:I, s:I}",
+					      "tag", (c->affinity & TM_AFFINITY_TAG) != 0,
+					      "cosine", (c->affinity & TM_AFFINITY_COSINE) != 0,
+					      "heads", (c->affinity & TM_AFFINITY_HEADS) != 0,
+					      "every", (json_int_t)c->affinity_every,
+					      "sources", (json_int_t)c->affinity_sources));
 	if (root)
 		*json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(root);
@@ -242,6 +290,15 @@ static int config_from_json(json_t *root, struct tm_trainer_loaded *loaded)
 	c->keep = (enum tm_keep_mode)keep;
 	c->seed = (uint64_t)json_integer_value(json_object_get(root, "seed"));
 	c->threads = (int)json_integer_value(json_object_get(root, "threads"));
+	if (json_is_object(json_object_get(root, "affinity"))) {
+		json_t *a = json_object_get(root, "affinity");
+
+		c->affinity = (json_is_true(json_object_get(a, "tag")) ? TM_AFFINITY_TAG : 0) |
+			      (json_is_true(json_object_get(a, "cosine")) ? TM_AFFINITY_COSINE : 0) |
+			      (json_is_true(json_object_get(a, "heads")) ? TM_AFFINITY_HEADS : 0);
+		c->affinity_every = (size_t)json_integer_value(json_object_get(a, "every"));
+		c->affinity_sources = (size_t)json_integer_value(json_object_get(a, "sources"));
+	}
 	return source_from_json(json_object_get(root, "source"), loaded);
 }
 

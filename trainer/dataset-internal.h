@@ -26,11 +26,27 @@
 struct ds_lines;
 
 /*
+ * Most memory the xz decoder may take (its dictionary, which the stream's
+ * header chooses: xz -9 needs 65 MiB, a crafted header asks for up to
+ * 4 GiB). A stream that needs more is refused with TM_ERR_INPUT.
+ */
+#define DS_XZ_MEMORY_LIMIT ((size_t)1 << 30)
+
+/*
  * ds_lines_open - open @path for reading lines; gzip, xz and bzip2 are
- * recognised by their magic bytes and decompressed on the fly. Returns 0 or
- * TM_ERR_IO / TM_ERR_NOMEM with @err filled. Close with ds_lines_close.
+ * recognised by their magic bytes and decompressed on the fly (xz within
+ * DS_XZ_MEMORY_LIMIT). Returns 0 or TM_ERR_IO / TM_ERR_NOMEM with @err
+ * filled. Close with ds_lines_close.
  */
 int ds_lines_open(struct ds_lines **out, const char *path, struct tm_error *err);
+
+/*
+ * ds_lines_limit_memory - lower the xz decoder's memory limit to @limit
+ * (0, or above DS_XZ_MEMORY_LIMIT: unchanged); readers pass their
+ * memory_limit. Call before the first ds_lines_next; nothing for other
+ * compressions.
+ */
+void ds_lines_limit_memory(struct ds_lines *lines, size_t limit);
 
 /*
  * ds_lines_next - the next line, without its "\n" or "\r\n" and with a UTF-8

@@ -175,6 +175,12 @@ static int decompress(struct ds_lines *lines, char *to, size_t room, size_t *got
 			else if (xrc == LZMA_MEM_ERROR)
 				return tm_error_set(err, TM_ERR_NOMEM, "%s: out of memory in liblzma",
 						    lines->path);
+			else if (xrc == LZMA_MEMLIMIT_ERROR)
+				return tm_error_set(err, TM_ERR_INPUT, "%s: the xz stream needs %llu MiB"
+						    " to decode, more than the limit of %llu MiB",
+						    lines->path, (unsigned long long)
+						    ((lzma_memusage(x) + (1u << 20) - 1) >> 20),
+						    (unsigned long long)(lzma_memlimit_get(x) >> 20));
 			else if (xrc != LZMA_OK)
 				return corrupt(lines, xrc == LZMA_FORMAT_ERROR ? "not an xz stream"
 							: "the stream does not decode", err);
@@ -311,7 +317,8 @@ int ds_lines_open(struct ds_lines **out, const char *path, struct tm_error *err)
 		lzma_stream init = LZMA_STREAM_INIT;
 
 		lines->xz = init;
-		if (lzma_stream_decoder(&lines->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+		if (lzma_stream_decoder(&lines->xz, DS_XZ_MEMORY_LIMIT, LZMA_CONCATENATED) !=
+		    LZMA_OK) {
 			rc = tm_error_set(err, TM_ERR_NOMEM, "cannot read '%s': liblzma init failed",
 					  path);
 			goto out;
@@ -412,6 +419,13 @@ int ds_lines_next(struct ds_lines *lines, char **line, size_t *length, struct tm
 	*line = text;
 	*length = len;
 	return 1;
+}
+
+void ds_lines_limit_memory(struct ds_lines *lines, size_t limit)
+{
+	/* refused (and the limit kept) only below what the decoder already uses */
+	if (lines->kind == XZ && lines->decoder_ready && limit && limit < DS_XZ_MEMORY_LIMIT)
+		(void)lzma_memlimit_set(&lines->xz, limit);
 }
 
 size_t ds_lines_number(const struct ds_lines *lines)

@@ -311,7 +311,7 @@ static int next_epoch(struct csv_import *c, int64_t epoch, struct tm_error *err)
 {
 	int rc;
 
-	if (epoch != c->epoch + 1)
+	if (epoch - 1 != c->epoch) /* not c->epoch + 1: it may be INT64_MAX */
 		return at_line(c, err, "epoch %lld after epoch %lld (rows must be grouped by"
 			       " epoch, epochs consecutive and increasing)", (long long)epoch,
 			       (long long)c->epoch);

@@ -176,25 +176,55 @@ static double radix_roc_auc(uint64_t *a, uint64_t *b, size_t n, size_t n_pos)
 #define RENORMALISE_EVERY 256 /* factors <= 2, so the product stays below 2^256 */
 
 /*
+ * BCE(z, y) = max(z, 0) - z y + log(1 + e^-|z|), summed over a task's
+ * labelled samples in sample order. The log terms are summed as the log of
+ * their product, kept in double and renormalised with frexp every
+ * RENORMALISE_EVERY factors (each in (1, 2]): one log per task instead of
+ * one per sample, and more accurate than adding float logs. task_metrics
+ * and tm_metrics_losses share these two helpers, so their losses are equal
+ * to the bit.
+ */
+struct loss_sum {
+	double linear, product; /* sum of max(z, 0) - z y; product of (1 + e^-|z|) */
+	long exponent;          /* binary exponent taken out of the product */
+	size_t labelled;
+};
+
+/* loss_add - one labelled (z, y) into @s; returns e^-|z| (expf) for reuse. */
+static inline float loss_add(struct loss_sum *s, float z, int y)
+{
+	float e = expf(-fabsf(z));
+
+	s->linear += (z > 0 ? z : 0) - z * y;
+	s->product *= 1.0 + (double)e;
+	if (++s->labelled % RENORMALISE_EVERY == 0) {
+		int binary_exponent;
+
+		s->product = frexp(s->product, &binary_exponent);
+		s->exponent += binary_exponent;
+	}
+	return e;
+}
+
+static inline double loss_mean(const struct loss_sum *s)
+{
+	return s->labelled ? (s->linear + log(s->product) + (double)s->exponent * M_LN2) /
+		(double)s->labelled : NAN;
+}
+
+/*
  * task_metrics - loss, accuracy and AUC of one task from contiguous arrays;
  * @a and @b hold n entries each.
- *
- * BCE(z, y) = max(z, 0) - z y + log(1 + e^-|z|). The log terms are summed as
- * the log of their product, kept in double and renormalised with frexp
- * every RENORMALISE_EVERY factors (each in (1, 2]): one log per task
- * instead of one per sample, and more accurate than adding float logs.
  */
 static void task_metrics(const float *logits, const int8_t *labels, size_t n, uint64_t *a,
 			 uint64_t *b, uint16_t *codes, struct tm_task_metrics_record *out)
 {
-	double linear = 0, product = 1;
-	long exponent = 0;
-	size_t labelled = 0, right = 0, positives = 0;
+	struct loss_sum sum = { 0, 1, 0, 0 };
+	size_t right = 0, positives = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		float z = logits[i];
 		int y = labels[i];
-
 		float e;
 
 		if (y == TM_LABEL_MISSING) {
@@ -202,25 +232,40 @@ static void task_metrics(const float *logits, const int8_t *labels, size_t n, ui
 				codes[i] = TM_DYNAMICS_MISSING;
 			continue;
 		}
-		a[labelled++] = (uint64_t)sort_key(z) << 1 | (uint64_t)(y == TM_LABEL_POSITIVE);
+		a[sum.labelled] = (uint64_t)sort_key(z) << 1 | (uint64_t)(y == TM_LABEL_POSITIVE);
 		positives += y == TM_LABEL_POSITIVE;
 		right += (z >= 0) == (y == TM_LABEL_POSITIVE);
-		linear += (z > 0 ? z : 0) - z * y;
-		e = expf(-fabsf(z));
-		product *= 1.0 + (double)e;
+		e = loss_add(&sum, z, y);
 		if (codes)
 			codes[i] = tm_gold_code(z, y, e);
-		if (labelled % RENORMALISE_EVERY == 0) {
-			int binary_exponent;
-
-			product = frexp(product, &binary_exponent);
-			exponent += binary_exponent;
-		}
 	}
-	out->loss = labelled ? (linear + log(product) + (double)exponent * M_LN2) / (double)labelled
-		: NAN;
-	out->accuracy = labelled ? (double)right / (double)labelled : NAN;
-	out->roc_auc = radix_roc_auc(a, b, labelled, positives);
+	out->loss = loss_mean(&sum);
+	out->accuracy = sum.labelled ? (double)right / (double)sum.labelled : NAN;
+	out->roc_auc = radix_roc_auc(a, b, sum.labelled, positives);
+}
+
+int tm_metrics_losses(const float *logits, const int8_t *labels, size_t n_rows,
+		      size_t n_tasks, double *loss, struct tm_error *err)
+{
+	struct loss_sum *sums = malloc((n_tasks ? n_tasks : 1) * sizeof(*sums));
+
+	if (!sums)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the metrics");
+	for (size_t t = 0; t < n_tasks; t++)
+		sums[t] = (struct loss_sum){ 0, 1, 0, 0 };
+	/* row by row, each task's sum still runs in sample order */
+	for (size_t i = 0; i < n_rows; i++) {
+		const float *z = logits + i * n_tasks;
+		const int8_t *y = labels + i * n_tasks;
+
+		for (size_t t = 0; t < n_tasks; t++)
+			if (y[t] != TM_LABEL_MISSING)
+				loss_add(&sums[t], z[t], y[t]);
+	}
+	for (size_t t = 0; t < n_tasks; t++)
+		loss[t] = loss_mean(&sums[t]);
+	free(sums);
+	return 0;
 }
 
 void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,

@@ -268,7 +268,8 @@ double tm_mlp_loss(const struct tm_mlp *mlp, size_t n_rows, const int8_t *labels
 				continue;
 			}
 			e = expf(-fabsf(z));
-			sigma = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+			/* a select, not a branch: the sign of z is a coin flip (same values) */
+			sigma = (z >= 0 ? 1.0f : e) / (1 + e);
 			dlogits[k] = w * (sigma - (float)y);
 			term = (double)w * ((z > 0 ? z : 0) - z * y + logf(1.0f + e)); /* e <= 1 */
 			total += term;

@@ -297,6 +297,16 @@ int tm_metrics_all(const float *logits, const int8_t *labels, size_t n_rows, siz
 		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err);
 
 /*
+ * tm_metrics_losses - only the per-task mean BCE of tm_metrics_all, equal to
+ * its loss field to the bit, into @loss (n_tasks values, NaN for a task
+ * without labels), in one row-major pass: a fraction of tm_metrics_all's
+ * cost, for the training loop that needs the losses before the epoch's
+ * other metrics. TM_ERR_NOMEM only.
+ */
+int tm_metrics_losses(const float *logits, const int8_t *labels, size_t n_rows,
+		      size_t n_tasks, double *loss, struct tm_error *err);
+
+/*
  * tm_metrics_roc_auc - ROC-AUC of @n scores with 0/1 @labels: the chance
  * that a random positive scores above a random negative, ties 1/2. NaN when
  * a class is absent. @scratch holds n floats.
@@ -337,6 +347,86 @@ void tm_batch_release(struct tm_batch *batch);
 int tm_batch_build(struct tm_batch *batch, const struct tm_mlp *mlp, const size_t *rows,
 		   size_t n, struct tm_mlp_input *x, struct tm_error *err);
 
+/* ---- gradient affinity (affinity.c) ---------------------------------------- */
+
+/*
+ * The running sums of `train --affinity` (docs/methods.md, "Gradient
+ * affinity"). The trunk is parameters[0 .. n_trunk): every layer but the
+ * heads. Sums are double, T x T row-major (source i, target j).
+ */
+struct tm_affinity {
+	unsigned kinds;          /* enum tm_affinity_kinds */
+	size_t n_tasks, every, sources; /* sources: TAG sources per measured step, 0 = all */
+	uint64_t seed;           /* source sampling: its own stream, seeded from (seed, step) */
+	size_t n_trunk;          /* shared parameters */
+	size_t head_inputs;      /* width of the layer below the heads (+1 for the bias) */
+	uint64_t measured;       /* measured steps */
+	uint64_t head_steps;     /* steps whose head gradients are accumulated */
+	double *tag_sum, *tag_count;       /* Z(i -> j) sums and counts */
+	double *cosine_sum, *cosine_count; /* cos(g_i, g_j) sums and counts */
+	double *heads;           /* n_tasks x head_inputs: sum over steps of |dL_t/dw_head,t| */
+	/* scratch */
+	float *gradients;        /* n_tasks (cosine) or 1 (tag only) x n_trunk */
+	float *saved;            /* n_trunk: the trunk before a lookahead */
+	float *activations;      /* max_batch x (sum of widths): the forward's, restored */
+	float *dlogits;          /* max_batch x n_tasks */
+	float *gram;             /* n_tasks^2 */
+	double *loss_after;      /* n_tasks */
+	size_t *source_index;    /* n_tasks */
+	size_t *all_tasks;       /* 0 .. n_tasks - 1 */
+	int *has_gradient;       /* n_tasks */
+};
+
+/*
+ * tm_affinity_create - running sums for @config's --affinity kinds on @mlp
+ * (borrowed for the sizes only). *@out is NULL when config->affinity is 0.
+ * TM_ERR_NOMEM; free with tm_affinity_destroy.
+ */
+int tm_affinity_create(struct tm_affinity **out, const struct tm_trainer_config *config,
+		       const struct tm_mlp *mlp, struct tm_error *err);
+void tm_affinity_destroy(struct tm_affinity *affinity);
+
+/*
+ * tm_affinity_observe - called by tm_step_update after the loss of batch
+ * @x and before its backward: on every `every`-th optimiser step (counted
+ * by @optimizer->steps, so resumes measure the same steps) measure TAG and
+ * cosine from @weight (the step's loss weights), @labels and @task_loss
+ * (the per-task losses before the step). Leaves @mlp's parameters and
+ * activations bit-identical and draws nothing from the training RNGs, so
+ * the trajectory does not change. TM_ERR_NUMERIC for a non-finite lookahead.
+ */
+int tm_affinity_observe(struct tm_affinity *affinity, struct tm_mlp *mlp,
+			const struct tm_optimizer *optimizer, const struct tm_mlp_input *x,
+			const int8_t *labels, const float *weight, const float *dlogits,
+			const double *task_loss, struct tm_error *err);
+
+/* tm_affinity_heads - after the backward: add |head gradients| per task (heads). */
+void tm_affinity_heads(struct tm_affinity *affinity, const struct tm_mlp *mlp);
+
+/*
+ * tm_affinity_matrix - the T x T matrix of @kind (one flag) into @out:
+ * TAG the mean Z(i -> j) (NaN where never measured), cosine the mean
+ * cosine (NaN where never measured), heads the cosine of the tasks' rows
+ * of the truncated SVD of the centred, row-normalised head gradients.
+ * @rank (may be NULL) gets the SVD rank kept (heads). TM_ERR_NOMEM, TM_ERR_NUMERIC.
+ */
+int tm_affinity_matrix(const struct tm_affinity *affinity, unsigned kind, double *out,
+		       size_t *rank, struct tm_error *err);
+
+/*
+ * tm_affinity_write - store every recorded matrix of run @run_id as a run-level
+ * matrix (analysis_id NULL): estimators "tag" (kind affinity, asymmetric),
+ * "cosine" and "heads" (similarity), with their parameters (@config).
+ */
+int tm_affinity_write(const struct tm_affinity *affinity, struct tm_store *store,
+		      int64_t run_id, const struct tm_trainer_config *config, struct tm_error *err);
+
+/* Serialised running sums (for checkpoints): tm_affinity_bytes() bytes; 0 for NULL. */
+size_t tm_affinity_bytes(const struct tm_affinity *affinity);
+void tm_affinity_save(const struct tm_affinity *affinity, void *bytes);
+int tm_affinity_load(struct tm_affinity *affinity, const void *bytes, size_t n_bytes,
+		     struct tm_error *err);
+
 /* What one optimisation step works on; every pointer borrowed. */
 struct tm_step {
 	struct tm_mlp *mlp;
@@ -346,6 +436,7 @@ struct tm_step {
 	const float *task_scale;  /* extra per-task loss factor (soft memberships), or NULL */
 	float *weight, *dlogits;  /* scratch: max_batch x n_tasks each */
 	double *task_loss;        /* scratch: n_tasks */
+	struct tm_affinity *affinity; /* --affinity running sums, or NULL */
 };
 
 /*

@@ -719,6 +719,7 @@ int ds_read_arff(struct tm_dataset **out, const char *path,
 	*out = NULL;
 	if ((rc = ds_lines_open(&arff.lines, path, err)) < 0)
 		return rc;
+	ds_lines_limit_memory(arff.lines, options ? options->memory_limit : 0);
 	while (!in_data && (rc = ds_lines_next(arff.lines, &line, &length, err)) == 1) {
 		size_t k;
 

@@ -267,6 +267,7 @@ int ds_read_csv(struct tm_dataset **out, const char *path, char delimiter,
 	*out = NULL;
 	if ((rc = ds_lines_open(&csv.lines, path, err)) < 0)
 		return rc;
+	ds_lines_limit_memory(csv.lines, options ? options->memory_limit : 0);
 	while ((rc = ds_lines_next(csv.lines, &line, &length, err)) == 1) {
 		if (line[strspn(line, " \t")] == '\0')
 			continue;

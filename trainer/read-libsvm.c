@@ -273,6 +273,7 @@ int ds_read_libsvm(struct tm_dataset **out, const char *path,
 		return tm_error_set(err, TM_ERR_USAGE, "%s: LIBSVM columns have no names to drop", path);
 	if ((rc = ds_lines_open(&svm.lines, path, err)) < 0)
 		return rc;
+	ds_lines_limit_memory(svm.lines, limit);
 	/* labels are gathered as pairs and placed once their number is known */
 	if ((rc = ds_builder_init(&svm.builder, path, "libsvm", 0, 0, 1, limit, err)) < 0)
 		goto out;

@@ -120,7 +120,16 @@ int tm_step_update(struct tm_step *step, const struct tm_mlp_input *x, const int
 	if (!isfinite(*loss))
 		return tm_error_set(err, TM_ERR_NUMERIC,
 				    "the training loss is not finite (diverged): try a smaller --lr");
+	if (step->affinity) {
+		int rc = tm_affinity_observe(step->affinity, step->mlp, step->optimizer, x, labels,
+					     step->weight, step->dlogits, step->task_loss, err);
+
+		if (rc < 0)
+			return rc;
+	}
 	tm_mlp_backward(step->mlp, x, step->dlogits);
+	if (step->affinity)
+		tm_affinity_heads(step->affinity, step->mlp);
 	tm_optimizer_step(step->optimizer, step->mlp->parameters, step->mlp->gradients);
 	tm_weighting_step(step->weighting, step->task_loss);
 	return 0;

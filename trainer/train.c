@@ -6,11 +6,14 @@
  * any moment resumes from its last committed epoch and ends with exactly the
  * values an uninterrupted run records.
  *
- * Each epoch's commit (quantising the recorded logits, the SQLite
- * transaction and its fsync) runs on a writer thread while the next epoch
- * trains: the recorder's logits are double-buffered and the checkpoint is
- * taken before the hand-over, so the commit writes exactly what a
- * synchronous one would. There is at most one commit in flight; the next
+ * Each epoch's commit (the training split's accuracy and ROC-AUC per task,
+ * quantising the recorded logits, the SQLite transaction and its fsync)
+ * runs on a writer thread while the next epoch trains: the recorder's
+ * logits are double-buffered and the checkpoint is taken before the
+ * hand-over, so the commit writes exactly what a synchronous one would.
+ * What the main thread needs at once stays there: the per-task training
+ * loss the weighting keeps (a cheap pass, tm_metrics_losses) and the
+ * validation metrics the epoch's line reports (a tenth of the samples). There is at most one commit in flight; the next
  * hand-over, and the run's final status (done, interrupted, failed), wait
  * for it, and its error surfaces there.
  *
@@ -44,6 +47,10 @@ struct epoch_writer {
 	struct tm_recorder *recorder;
 	enum tm_record_mode mode;
 	const float *logits;                /* the epoch's logits (recorder's other buffer) */
+	const int8_t *labels;               /* the training split's, for train_metrics */
+	size_t n_train;
+	int train_metrics;                  /* the train metrics (and codes) are made here */
+	uint16_t *codes;                    /* keep all: where train_metrics writes the recording */
 	struct tm_epoch_record record;      /* owns its checkpoint bytes */
 	struct tm_task_metrics_record *metrics; /* 2 x n_tasks, the record's copy */
 	int rc;
@@ -65,6 +72,7 @@ struct trainer {
 	struct tm_optimizer *optimizer;
 	struct tm_weighting *weighting;
 	struct tm_recorder *recorder;
+	struct tm_affinity *affinity;      /* --affinity running sums, or NULL */
 	size_t *order;                     /* this epoch's shuffled positions */
 	size_t *batch_rows;                /* dataset rows of the batch */
 	struct tm_batch batch;             /* standardised inputs of a batch (step.c) */
@@ -172,6 +180,8 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 		tr->pos_weight = alloc_array(T, sizeof(float), &failed);
 	if (failed || tr->n_train * T / T != tr->n_train)
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the training buffers");
+	for (size_t t = 0; t < T; t++)
+		tr->metrics[t].split = "train";
 	return tm_batch_init(&tr->batch, &tr->dataset->x, B, err);
 }
 
@@ -203,7 +213,8 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 	    (rc = tm_weighting_create(&tr->weighting, c, tr->n_tasks,
 				      (const char *const *)tr->dataset->task_names, err)) < 0 ||
 	    (rc = tm_recorder_create(&tr->recorder, tr->n_train, tr->n_tasks, c->keep,
-				     tr->train_labels, err)) < 0)
+				     tr->train_labels, err)) < 0 ||
+	    (rc = tm_affinity_create(&tr->affinity, c, tr->mlp, err)) < 0)
 		return rc;
 	if (!(rng = tm_rng_create(mix_seed(c->seed, INIT_STREAM))))
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
@@ -228,6 +239,7 @@ static void release(struct trainer *tr)
 	tm_optimizer_destroy(tr->optimizer);
 	tm_weighting_destroy(tr->weighting);
 	tm_recorder_destroy(tr->recorder);
+	tm_affinity_destroy(tr->affinity);
 	free(tr->order);
 	tm_batch_release(&tr->batch);
 	free(tr->batch_rows);
@@ -274,7 +286,8 @@ static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 {
 	size_t T = tr->n_tasks, *rows = tr->batch_rows;
 	struct tm_step step = { tr->mlp, tr->optimizer, tr->weighting, tr->pos_weight, NULL,
-				tr->batch_weight, tr->dlogits, tr->task_loss };
+				tr->batch_weight, tr->dlogits, tr->task_loss,
+				tr->affinity };
 	struct tm_mlp_input x;
 	const float *logits;
 	int rc;
@@ -309,6 +322,20 @@ static int report_batch(struct trainer *tr, size_t epoch, size_t batch, double l
 	return tm_progress_report(tr->progress, "batch", done, total, message);
 }
 
+/* pooled_loss - the mean loss over labelled (sample, task) pairs from per-task means. */
+static double pooled_loss(const struct trainer *tr, const struct tm_task_metrics_record *metrics,
+			const size_t *labelled)
+{
+	double sum = 0, count = 0;
+
+	for (size_t t = 0; t < tr->n_tasks; t++)
+		if (labelled[t]) {
+			sum += metrics[t].loss * (double)labelled[t];
+			count += (double)labelled[t];
+		}
+	return count > 0 ? sum / count : NAN;
+}
+
 /*
  * split_metrics - per-task metrics of one split from its logits, and in
  * *@mean_loss the mean loss over labelled (sample, task) pairs. Per-task train losses also
@@ -319,7 +346,6 @@ static int split_metrics(struct trainer *tr, const float *logits, const int8_t *
 			 struct tm_task_metrics_record *out, double *task_loss,
 			 double *mean_loss, uint16_t *codes, struct tm_error *err)
 {
-	double sum = 0, count = 0;
 	int rc;
 
 	if ((rc = tm_metrics_all(logits, labels, n, tr->n_tasks, out, codes, err)) < 0)
@@ -328,12 +354,8 @@ static int split_metrics(struct trainer *tr, const float *logits, const int8_t *
 		out[t].split = split;
 		if (task_loss)
 			task_loss[t] = out[t].loss;
-		if (labelled[t]) {
-			sum += out[t].loss * (double)labelled[t];
-			count += (double)labelled[t];
-		}
 	}
-	*mean_loss = count > 0 ? sum / count : NAN;
+	*mean_loss = pooled_loss(tr, out, labelled);
 	return 0;
 }
 
@@ -348,7 +370,8 @@ static int checkpoint(struct trainer *tr, struct tm_epoch_record *record, struct
 	if ((rc = tm_mlp_save(tr->mlp, &parameters, &n_parameters, err)) < 0)
 		return rc;
 	record->optimizer_bytes = tm_optimizer_bytes(tr->optimizer);
-	record->extra_bytes = sizeof(head) + tm_weighting_bytes(tr->weighting);
+	record->extra_bytes = sizeof(head) + tm_weighting_bytes(tr->weighting) +
+			      tm_affinity_bytes(tr->affinity);
 	if (!(optimizer = malloc(record->optimizer_bytes)) ||
 	    !(extra = malloc(record->extra_bytes))) {
 		free(parameters);
@@ -358,6 +381,9 @@ static int checkpoint(struct trainer *tr, struct tm_epoch_record *record, struct
 	tm_optimizer_save(tr->optimizer, optimizer);
 	memcpy(extra, head, sizeof(head));
 	tm_weighting_save(tr->weighting, (char *)extra + sizeof(head));
+	if (tr->affinity) /* --affinity sums after the weighting's state */
+		tm_affinity_save(tr->affinity, (char *)extra + sizeof(head) +
+				 tm_weighting_bytes(tr->weighting));
 	record->parameters = parameters;
 	record->parameters_bytes = n_parameters;
 	record->optimizer = optimizer;
@@ -383,12 +409,24 @@ static int codes_in_metrics(const struct trainer *tr)
 	return tr->config->record != TM_RECORD_NONE && tr->config->keep == TM_KEEP_ALL;
 }
 
-/* write_epoch - the writer thread: fold the summaries (keep summary), commit the epoch. */
+/*
+ * write_epoch - the writer thread: the training split's metrics (with the
+ * keep-all recording in the same pass) unless the main thread made them,
+ * the summaries (keep summary), then the commit.
+ */
 static void *write_epoch(void *context)
 {
 	struct epoch_writer *w = context;
+	size_t n_tasks = w->record.n_tasks;
 
-	if (w->logits)
+	if (w->train_metrics) {
+		if ((w->rc = tm_metrics_all(w->logits, w->labels, w->n_train, n_tasks, w->metrics,
+					    w->codes, &w->err)) < 0)
+			return NULL;
+		for (size_t t = 0; t < n_tasks; t++)
+			w->metrics[t].split = "train";
+	}
+	if (w->logits && w->mode != TM_RECORD_NONE && !w->codes)
 		tm_recorder_finish_epoch(w->recorder, w->logits, &w->record);
 	w->rc = tm_store_write_epoch(w->store, &w->record, &w->err);
 	return NULL;
@@ -420,9 +458,13 @@ static int join_writer(struct trainer *tr, struct tm_error *err)
 
 /*
  * start_writer - hand the epoch over: @record's checkpoint bytes move to the
- * writer, its metrics are copied, the recorder swaps buffers. The previous
- * commit must have been joined. Commits on this thread when no thread can
- * be started.
+ * writer, its metrics are copied, the recorder swaps buffers. With a
+ * validation split the training split's metrics are left to the writer
+ * (the recorder's logits, and for keep all its single 16-bit buffer, which
+ * only the writer fills then); without one the main thread made them for
+ * the epoch's line, with the codes in a double-buffered array. The
+ * previous commit must have been joined. Commits on this thread when no
+ * thread can be started.
  */
 static int start_writer(struct trainer *tr, struct tm_epoch_record *record, struct tm_error *err)
 {
@@ -437,11 +479,14 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 	record->parameters = record->optimizer = record->extra = NULL;
 	w->rc = 0;
 	w->logits = NULL;
-	w->record.probabilities = NULL;
+	w->labels = tr->train_labels;
+	w->n_train = tr->n_train;
+	w->train_metrics = tr->n_valid > 0;
+	w->codes = codes_in_metrics(tr) ? tr->recorder->quantised : NULL;
+	w->record.probabilities = w->codes;
 	w->record.summaries = NULL;
-	if ((codes_in_metrics(tr) &&
-	     !(w->record.probabilities = tm_recorder_swap_quantised(tr->recorder))) ||
-	    (w->mode != TM_RECORD_NONE && !codes_in_metrics(tr) &&
+	if ((w->codes && !w->train_metrics && !tm_recorder_swap_quantised(tr->recorder)) ||
+	    ((w->train_metrics || (w->mode != TM_RECORD_NONE && !w->codes)) &&
 	     !(w->logits = tm_recorder_swap(tr->recorder)))) {
 		free_checkpoint(&w->record);
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the recording buffers");
@@ -493,12 +538,26 @@ static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct
 	if (tr->n_valid &&
 	    (rc = forward_split(tr, tr->valid_rows, tr->n_valid, tr->valid_logits, err)) < 0)
 		return rc;
-	/* keep all: the metrics pass also quantises the recording (recorder->quantised) */
-	if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
-				tr->train_labelled, "train", tr->metrics, tr->epoch_task_loss,
-				&record.train_loss, codes_in_metrics(tr) ? tr->recorder->quantised
-				: NULL, err)) < 0)
+	/*
+	 * With a validation split only the per-task training loss is made here
+	 * (the weighting keeps it); the writer makes the rest, see start_writer.
+	 * Without one the epoch's line reports training AUCs: all here, and with
+	 * keep all the metrics pass also quantises the recording.
+	 */
+	if (tr->n_valid) {
+		if ((rc = tm_metrics_losses(tr->recorder->logits, tr->train_labels, tr->n_train,
+					    tr->n_tasks, tr->epoch_task_loss, err)) < 0)
+			return rc;
+		for (size_t t = 0; t < tr->n_tasks; t++)
+			tr->metrics[t].loss = tr->epoch_task_loss[t];
+		record.train_loss = pooled_loss(tr, tr->metrics, tr->train_labelled);
+	} else if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
+				       tr->train_labelled, "train", tr->metrics,
+				       tr->epoch_task_loss, &record.train_loss,
+				       codes_in_metrics(tr) ? tr->recorder->quantised : NULL,
+				       err)) < 0) {
 		return rc;
+	}
 	record.n_metrics = tr->n_tasks;
 	if (tr->n_valid) {
 		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels, tr->n_valid,
@@ -562,6 +621,8 @@ static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
 		if (err)
 			*err = write_err;
 	}
+	if (rc == 0 && tr->affinity)
+		rc = tm_affinity_write(tr->affinity, tr->store, tr->run_id, tr->config, err);
 	if (rc == 0)
 		return tm_store_set_run_status(tr->store, tr->run_id, TM_RUN_DONE, NULL, err);
 	if (rc == TM_ERR_INTERRUPTED)
@@ -570,9 +631,17 @@ static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
 	else
 		snprintf(message, sizeof(message), "%s", err ? err->message : tm_err_name(rc));
 	tm_store_rollback(tr->store);
-	tm_store_set_run_status(tr->store, tr->run_id,
-				rc == TM_ERR_INTERRUPTED ? TM_RUN_INTERRUPTED : TM_RUN_FAILED,
-				message, &status_err);
+	if (tm_store_set_run_status(tr->store, tr->run_id,
+				    rc == TM_ERR_INTERRUPTED ? TM_RUN_INTERRUPTED : TM_RUN_FAILED,
+				    message, &status_err) < 0 && err) {
+		/* a full disk refuses this write too: say so; readers show the run as interrupted */
+		size_t used = strlen(err->message);
+
+		snprintf(err->message + used, sizeof(err->message) - used,
+			 "; the run's status could not be recorded either, so it shows as"
+			 " interrupted (resume it with 'taskmap train --resume %lld')",
+			 (long long)tr->run_id);
+	}
 	return rc;
 }
 
@@ -767,7 +836,7 @@ static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err
 		return 0; /* nothing committed: start as a new run would */
 	if ((rc = tm_store_read_checkpoint(tr->store, tr->run_id, &cp, err)) < 0)
 		return rc;
-	if (cp.epoch != epochs_done - 1 || cp.extra_bytes < sizeof(head)) {
+	if (cp.epoch != epochs_done - 1 || cp.extra_bytes < sizeof(head) + tm_affinity_bytes(tr->affinity)) {
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's checkpoint is not of its last epoch");
 		goto out;
 	}
@@ -779,7 +848,12 @@ static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err
 	if ((rc = tm_mlp_load(tr->mlp, cp.parameters, cp.parameters_bytes, err)) < 0 ||
 	    (rc = tm_optimizer_load(tr->optimizer, cp.optimizer, cp.optimizer_bytes, err)) < 0 ||
 	    (rc = tm_weighting_load(tr->weighting, (char *)cp.extra + sizeof(head),
-				    cp.extra_bytes - sizeof(head), err)) < 0)
+				    cp.extra_bytes - sizeof(head) - tm_affinity_bytes(tr->affinity),
+				    err)) < 0 ||
+	    (tr->affinity &&
+	     (rc = tm_affinity_load(tr->affinity, (char *)cp.extra + cp.extra_bytes -
+				    tm_affinity_bytes(tr->affinity), tm_affinity_bytes(tr->affinity),
+				    err)) < 0))
 		goto out;
 	for (size_t t = 0; tr->config->keep == TM_KEEP_SUMMARY && t < tr->n_tasks && rc == 0; t++) {
 		struct tm_recorder *r = tr->recorder;

@@ -41,6 +41,13 @@ enum tm_record_mode {
 	TM_RECORD_NONE,       /* record nothing (benchmarks only; not in --help) */
 };
 
+/* --affinity: gradient affinities recorded during training (trainer/affinity.c) */
+enum tm_affinity_kinds {
+	TM_AFFINITY_TAG = 1 << 0,    /* TAG lookahead inter-task affinity (Fifty et al. 2021) */
+	TM_AFFINITY_COSINE = 1 << 1, /* mean cosine of per-task trunk gradients */
+	TM_AFFINITY_HEADS = 1 << 2,  /* SVD factors of accumulated head gradients */
+};
+
 enum tm_keep_mode {
 	TM_KEEP_ALL,     /* one 16-bit BLOB per task and epoch */
 	TM_KEEP_SUMMARY, /* only running (Welford) summaries per task */
@@ -80,6 +87,9 @@ struct tm_trainer_config {
 	enum tm_keep_mode keep;      /* --keep, default all */
 	uint64_t seed;               /* --seed, default 1 */
 	int threads;                 /* --threads: OpenBLAS threads, default 1 */
+	unsigned affinity;           /* --affinity: enum tm_affinity_kinds flags, default 0 */
+	size_t affinity_every;       /* --affinity-every: measure every k-th step, default 10 */
+	size_t affinity_sources;     /* --affinity-sources: TAG sources per step, 0 = all */
 	struct tm_trainer_source source; /* how the data was read */
 };
 
@@ -99,6 +109,13 @@ const char *tm_trainer_check_config(const struct tm_trainer_config *config,
  */
 int tm_trainer_parse_hidden(struct tm_trainer_config *config, const char *text,
 			    struct tm_error *err);
+
+/*
+ * tm_trainer_parse_affinity - parse "tag,cosine,heads" (any subset, or
+ * "none") into @config->affinity. Returns 0, or TM_ERR_USAGE with @err filled.
+ */
+int tm_trainer_parse_affinity(struct tm_trainer_config *config, const char *text,
+			      struct tm_error *err);
 
 /* Names of the enum values as written in options and the run's JSON. */
 const char *tm_trainer_weighting_name(enum tm_weighting_kind kind);

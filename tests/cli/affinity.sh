@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# End-to-end check of the gradient affinities: `train --affinity
+# tag,cosine,heads` records run-level matrices, `analyze --relatedness tag`
+# clusters them (and keeps TAG's raw asymmetric matrix), and `select
+# --analysis latest` chooses networks from it. Misuse exits 2.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+cd "$work" || exit 1
+check synth 0 $T synth --groups 3 --tasks-per-group 2 --samples 400 --seed 3 --out s.arff
+check help 0 $T train --help
+contains help-affinity "$work/out" "--affinity LIST"
+contains help-every "$work/out" "--affinity-every K"
+contains help-sources "$work/out" "--affinity-sources N"
+check bad-affinity 2 $T train s.arff --affinity magic
+check train 0 $T -q train s.arff --epochs 3 --lr 0.01 --affinity tag,cosine,heads \
+	--affinity-every 2 --affinity-sources 3
+check run-matrices 0 $T query "SELECT estimator FROM matrices WHERE analysis_id IS NULL ORDER BY id"
+contains run-matrix-tag "$work/out" "tag"
+contains run-matrix-heads "$work/out" "heads"
+check analyze-tag 0 $T -q analyze --relatedness tag
+contains analyze-tag-row "$work/out" "tag"
+check raw-tag 0 $T query "SELECT kind, symmetric FROM matrices WHERE estimator = 'tag-lookahead'"
+contains raw-tag-asymmetric "$work/out" "affinity"
+check select 0 $T select --analysis latest --budget 2
+contains select-budget "$work/out" "exact"
+check analyze-all 0 $T -q analyze --relatedness cosine,heads,datamap
+check recommend 0 $T recommend
+finish
