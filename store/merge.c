@@ -618,7 +618,7 @@ static int merge_input(struct tm_store *store, struct tm_store *input, size_t in
 	for (size_t t = 0; t < schema->n_tables; t++) {
 		rows = 0;
 		if ((rc = copy_table(store, schema, &schema->tables[t], index, &rows, err)) < 0)
-			return rc;
+			return tm_error_prefix(err, "cannot merge '%s'", state->inputs[index]);
 		counts->rows += rows;
 		if (strcmp(schema->tables[t].name, "runs") == 0)
 			counts->runs = rows;
@@ -629,7 +629,7 @@ static int merge_input(struct tm_store *store, struct tm_store *input, size_t in
 			   &state->last_run_id[index], err);
 }
 
-/* check_inputs - distinct files, none of them the output; each a taskmap database. */
+/* open_inputs - distinct files, none of them the output; each a taskmap database. */
 static int open_inputs(struct tm_store *store, const char *const *inputs, size_t n_inputs,
 		       struct tm_store **opened, struct tm_error *err)
 {
@@ -707,10 +707,8 @@ int tm_store_merge(struct tm_store *store, const char *const *inputs, size_t n_i
 	for (size_t i = 0; i < n_inputs; i++) {
 		char message[160];
 
-		if ((rc = merge_input(store, opened[i], i, &schema, &state, &mine[i], err)) < 0) {
-			tm_error_prefix(err, "cannot merge '%s'", inputs[i]);
+		if ((rc = merge_input(store, opened[i], i, &schema, &state, &mine[i], err)) < 0)
 			goto out;
-		}
 		snprintf(message, sizeof(message), "%s: %lld run(s), %lld dataset(s), %lld rows",
 			 inputs[i], (long long)mine[i].runs, (long long)mine[i].datasets,
 			 (long long)mine[i].rows);
