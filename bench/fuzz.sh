@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/fuzz.sh [SECONDS] [TARGET...] - build the libFuzzer harnesses of the
-# dataset readers (tests/fuzz) in build-fuzz/ with clang, ASan and UBSan,
+# dataset readers, the importers and evaluate's grouping file (tests/fuzz) in
+# build-fuzz/ with clang, ASan and UBSan,
 # then fuzz each target for SECONDS (default 60), one at a time in one process,
 # and print per target: executions, coverage (libFuzzer's final cov: and
 # ft:), corpus size and what was found.
@@ -9,7 +10,7 @@
 # build-fuzz/fuzz-corpus/<target>/ (kept between runs, so a second run
 # continues), crashes, leaks and timeouts to build-fuzz/fuzz-artifacts/ and
 # libFuzzer's log to build-fuzz/fuzz-logs/<target>.log. A finding is fixed in
-# the reader and its input kept in tests/data/regress/<target>-<what>.
+# the parser and its input kept in tests/data/regress/<target>-<what>.
 #
 # Environment: BUILD_DIR (default build-fuzz), MAX_LEN (default 4096),
 # CC (default clang).

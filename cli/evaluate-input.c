@@ -275,15 +275,19 @@ static int file_memberships(const char *path, json_t *memberships, size_t n_grou
 	struct triple *triples = NULL;
 	const char *name;
 	json_t *weights;
-	size_t n = 0;
+	size_t n = 0, n_keys;
 	int rc;
 
 	if (!memberships)
 		return 0;
-	if (!json_is_object(memberships) ||
-	    !(triples = malloc((json_object_size(memberships) * n_groups + 1) * sizeof(*triples))))
-		return tm_error_set(err, json_is_object(memberships) ? TM_ERR_NOMEM : TM_ERR_INPUT,
-				    "%s: \"memberships\" must be an object of arrays", path);
+	if (!json_is_object(memberships))
+		return tm_error_set(err, TM_ERR_INPUT, "%s: \"memberships\" must be an object of"
+				    " arrays", path);
+	/* keys are unique and a key that is no task is refused before its weights */
+	n_keys = json_object_size(memberships) < tasks->n ? json_object_size(memberships)
+		: tasks->n;
+	if (!(triples = malloc((n_keys * n_groups + 1) * sizeof(*triples))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	json_object_foreach(memberships, name, weights) {
 		ssize_t t = find_task(tasks, name);
 

@@ -417,6 +417,43 @@ START_TEST(test_xz_dictionary)
 }
 END_TEST
 
+/* A grouping file nested 100 000 deep, or with 100 000 groups: an error, or read in linear time. */
+START_TEST(test_grouping_json)
+{
+	const struct eval_tasks tasks = { GROUPING_N_TASKS, grouping_task_names, NULL };
+	struct eval_grouping hard, soft;
+	struct tm_error err = { 0 };
+	struct text text = { 0 };
+	char *path;
+
+	text_add(&text, "{\"groups\": ");
+	for (size_t i = 0; i < 100000; i++)
+		text_add(&text, "[");
+	path = text_write(&text, "deep.json");
+	ck_assert_int_eq(eval_grouping_from_file(path, &tasks, &hard, &soft, &err), TM_ERR_INPUT);
+	ck_assert_msg(strstr(err.message, "depth") != NULL, "%s", err.message);
+	ck_assert_ptr_null(hard.start);
+	free(path);
+
+	text_add(&text, "{\"groups\": [");
+	for (size_t i = 0; i < 100000; i++)
+		text_add(&text, "%s{\"tasks\": [\"a\", \"task d\"]}", i ? ", " : "");
+	text_add(&text, "], \"memberships\": {\"b\": [");
+	for (size_t i = 0; i < 100000; i++)
+		text_add(&text, "%s%g", i ? ", " : "", i % 2 ? 0.5 : 0.0);
+	text_add(&text, "]}}");
+	path = text_write(&text, "wide.json");
+	ck_assert_int_eq(eval_grouping_from_file(path, &tasks, &hard, &soft, &err), 0);
+	ck_assert_uint_eq(hard.n_groups, 100000);
+	ck_assert_uint_eq(hard.n_members, 200000);
+	ck_assert_uint_eq(soft.n_groups, 100000);
+	ck_assert_uint_eq(soft.n_members, 50000);
+	eval_grouping_release(&hard);
+	eval_grouping_release(&soft);
+	free(path);
+}
+END_TEST
+
 /* Names a shell, printf, a browser or gnuplot would interpret, preserved byte for byte. */
 static const char *const hostile_names[] = {
 	"q'uote\"d",
@@ -559,6 +596,7 @@ Suite *regress_suite(void)
 	tcase_add_test(hostile, test_wide_files);
 	tcase_add_test(hostile, test_big_xml);
 	tcase_add_test(hostile, test_xz_dictionary);
+	tcase_add_test(hostile, test_grouping_json);
 	tcase_add_test(hostile, test_hostile_names);
 	suite_add_tcase(suite, hostile);
 	return suite;

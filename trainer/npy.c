@@ -144,7 +144,7 @@ static int parse_descr(const char *descr, struct tm_npy_header *h, struct tm_err
 				    " complex or date arrays cannot be imported; save float32)", descr);
 	if (order != '<' && order != '|')
 		return tm_error_set(err, TM_ERR_INPUT, "dtype '%s' has no explicit byte order", descr);
-	if (strlen(descr) < 3)
+	if (strlen(descr) < 3 || !isdigit((unsigned char)descr[2])) /* strtol takes " +4" */
 		return tm_error_set(err, TM_ERR_INPUT, "dtype '%s' is not supported", descr);
 	errno = 0;
 	size = strtol(descr + 2, &end, 10);
