@@ -69,6 +69,75 @@ START_TEST(test_pairwise_correlation_missing)
 }
 END_TEST
 
+/*
+ * Data-map statistics, regions, STG-MTL's distance, and the labels estimator
+ * (phi and r(j|i)) over commonly labelled samples, against hand-computed values.
+ */
+START_TEST(test_datamap_and_labels_hand_computed)
+{
+	/* two tasks x 2 epochs x 4 samples, [task][epoch][sample] */
+	const double p[] = { 0.2, 0.9, 0.6, 0.8, 0.4, 0.9, 0.2, 1.0,
+			     0.5, 0.6, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5 };
+	/* three tasks' labels over 6 samples, -1 missing */
+	const int8_t labels[] = { 1, 1, 0, 0, 1, -1, 1, 0, 0, 0, 1, 1, -1, 1, 1, 0, 0, 1 };
+	double q[3 * 6];
+	struct tm_datamap *map = NULL;
+	struct tm_datamap_task_record record;
+	struct tm_relatedness r;
+
+	ck_assert_int_eq(tm_datamap_from_probabilities(p, NULL, 2, 2, 4, &map, NULL), 0);
+	/* task 0: confidence 0.3 0.9 0.4 0.9, variability 0.1 0 0.2 0.1, correctness 0 1 .5 1 */
+	ck_assert_double_eq_tol(map->confidence[2], 0.4, 1e-6);
+	ck_assert_double_eq_tol(map->variability[2], 0.2, 1e-6);
+	ck_assert_double_eq_tol(map->correctness[2], 0.5, 1e-6);
+	ck_assert_double_eq_tol(map->variability[1], 0, 1e-6);
+	/*
+	 * pooled variabilities (task 1: 0 .2 0 0) sorted 0 0 0 0 .1 .1 .2 .2: the 2/3-quantile
+	 * falls in the bin of .1, so only variability above that bin (the two .2) is ambiguous
+	 */
+	ck_assert_double_eq_tol(map->ambiguous_threshold, 0.1, 3e-5);
+	ck_assert(map->ambiguous_threshold > map->variability[0]);
+	ck_assert_int_eq(map->region[0], TM_REGION_HARD); /* confidence 0.3 */
+	ck_assert_int_eq(map->region[1], TM_REGION_EASY);
+	ck_assert_int_eq(map->region[2], TM_REGION_AMBIGUOUS);
+	ck_assert_int_eq(map->region[3], TM_REGION_EASY);
+	ck_assert_int_eq(map->region[4], TM_REGION_EASY); /* confidence exactly 0.5 */
+	ck_assert_int_eq(map->region[5], TM_REGION_AMBIGUOUS);
+	tm_datamap_task_summary(map, 0, &record);
+	ck_assert_double_eq_tol(record.confidence, 0.625, 1e-6);
+	ck_assert_double_eq_tol(record.variability, 0.1, 1e-6);
+	ck_assert_double_eq_tol(record.correctness, 0.625, 1e-6);
+	ck_assert_double_eq_tol(record.easy_fraction, 0.5, 1e-12);
+	ck_assert_double_eq_tol(record.ambiguous_fraction, 0.25, 1e-12);
+	ck_assert_double_eq_tol(record.hard_fraction, 0.25, 1e-12);
+	/* STG-MTL: d^2 = |dC|^2 + |dV|^2 = (.04 + .01 + .01 + .16) + (.01 + .04 + .04 + .01) */
+	ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_DATAMAP_STG, &r, NULL), 0);
+	ck_assert_str_eq(r.stored_kind, "distance");
+	ck_assert_double_eq_tol(r.stored[1], sqrt(0.32), 1e-6);
+	ck_assert_double_eq_tol(r.stored[2], sqrt(0.32), 1e-6);
+	tm_relatedness_release(&r);
+	tm_datamap_free(map);
+
+	for (size_t c = 0; c < 3 * 6; c++)
+		q[c] = labels[c] < 0 ? NAN : 0.7;
+	ck_assert_int_eq(tm_datamap_from_probabilities(q, labels, 3, 1, 6, &map, NULL), 0);
+	ck_assert_int_eq(tm_relatedness_compute(map, TM_ESTIMATOR_LABELS, &r, NULL), 0);
+	/* phi over common samples: (0,1) samples 0-4: 0.8 / 1.2; (0,2) 1-4: 0; (1,2) 1-5: -0.2 / 1.2 */
+	ck_assert_double_eq_tol(r.stored[0 * 3 + 1], 2.0 / 3.0, 1e-6);
+	ck_assert_double_eq_tol(r.stored[1 * 3 + 0], 2.0 / 3.0, 1e-6);
+	ck_assert_double_eq_tol(r.stored[0 * 3 + 2], 0, 1e-6);
+	ck_assert_double_eq_tol(r.stored[1 * 3 + 2], -1.0 / 6.0, 1e-6);
+	/* r(j|i) at [i][j]: r(1|0) = 2/3; r(0|1) = 2/2 (sample 5 has no label of task 0) */
+	ck_assert_ptr_nonnull(r.conditional);
+	ck_assert_double_eq_tol(r.conditional[0 * 3 + 1], 2.0 / 3.0, 1e-12);
+	ck_assert_double_eq_tol(r.conditional[1 * 3 + 0], 1, 1e-12);
+	ck_assert_double_eq_tol(r.conditional[0 * 3 + 2], 0.5, 1e-12);
+	ck_assert_double_eq_tol(r.conditional[2 * 3 + 2], 1, 1e-12);
+	tm_relatedness_release(&r);
+	tm_datamap_free(map);
+}
+END_TEST
+
 /* ---- clustering --------------------------------------------------------------- */
 
 /* blob_gram - Gram matrix of 2-D points: @per_blob points around each of @k centres. */
@@ -678,6 +747,7 @@ Suite *analyzers_suite(void)
 	tcase_add_test(metrics, test_ari_nmi_hand_computed);
 	tcase_add_test(metrics, test_silhouette_hand_computed);
 	tcase_add_test(metrics, test_pairwise_correlation_missing);
+	tcase_add_test(metrics, test_datamap_and_labels_hand_computed);
 	tcase_add_test(clustering, test_kmeans_blobs_and_seed);
 	tcase_add_test(clustering, test_fuzzy_memberships);
 	tcase_add_test(clustering, test_agglomerative_line);
