@@ -61,4 +61,42 @@ check unknown-estimator 2 $T analyze --relatedness magic
 after=$($T query "SELECT count(*) FROM analyses")
 [ "$before" = "$after" ] && echo "ok   failed-analyses-write-nothing" ||
 	{ echo "FAIL a failed analysis was stored"; failures=$((failures + 1)); }
+
+# degenerate runs: every estimator x method gives a documented result, no NaN
+every="--relatedness predictions-epochwise,predictions,datamap,labels,datamap-stg"
+every="$every --cluster spectral-average,kmeans,fuzzy-stg,fuzzy,agglomerative-average"
+every="$every,agglomerative-complete,agglomerative-ward,spectral"
+no_nan() {
+	if grep -qi 'nan' "$work/out"; then
+		echo "FAIL $1: NaN in the output"; cat "$work/out"; failures=$((failures + 1))
+	else
+		echo "ok   $1"
+	fi
+}
+check synth-one 0 $T synth --groups 1 --tasks-per-group 1 --samples 300 --out one.arff
+check train-one 0 $T --db one.db -q train one.arff --epochs 2
+check analyze-one 0 $T --db one.db -q analyze $every
+no_nan analyze-one-finite
+check recommend-one 0 $T --db one.db recommend --format json
+contains one-task-k1 "$work/out" '"k": 1,'
+contains one-task-alone "$work/out" '"train_alone": [
+    "task_00"'
+no_nan recommend-one-finite
+check k-two-one-task 2 $T --db one.db analyze --k 2
+# two identical tasks, a constant one (p = 0.7 everywhere) and an unrelated one
+awk 'BEGIN { print "sample,task,epoch,p,label"
+	for (e = 0; e < 3; e++) for (s = 0; s < 40; s++) {
+		v = 0.2 + 0.6 * ((s * 7) % 11) / 10 + 0.01 * e
+		printf "s%d,a,%d,%.4f,%d\n", s, e, v, s % 2
+		printf "s%d,b,%d,%.4f,%d\n", s, e, v, s % 2
+		printf "s%d,c,%d,0.7,%d\n", s, e, (s + 1) % 2
+		printf "s%d,d,%d,%.4f,%d\n", s, e, ((s * 13) % 17) / 17, (s / 3) % 2 } }' >degen.csv
+check import-degenerate 0 $T --db degen.db import --format csv degen.csv --run degen
+check analyze-degenerate 0 $T --db degen.db -q analyze $every --bootstrap 3
+no_nan analyze-degenerate-finite
+check recommend-degenerate 0 $T --db degen.db recommend --format json
+no_nan recommend-degenerate-finite
+contains identical-together "$work/out" '"tasks": [
+        "a",
+        "b"'
 finish
