@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of `taskmap import` and `export`, libtaskmap's example
-# and the PyTorch recipe: a trained run exported as npy and csv and imported
-# back gives bit-identical dynamics and labels and the same analysis
-# (matrices, groupings, recommendation); invalid input exits 3 with
+# and the PyTorch recipe: a trained run exported as npy and csv (and that
+# CSV rewritten as cartography's per-task JSON lines) and imported back gives
+# bit-identical dynamics and labels and the same analysis (data maps,
+# matrices, groupings, recommendation); invalid input exits 3 with
 # FILE:LINE and writes nothing; the C example records a run that analyses
 # into its two planted groups; examples/pytorch_record.py --synthetic (and
 # the real PyTorch loop when torch is installed) imports and analyses.
@@ -33,9 +34,16 @@ same_run() {
 	fi
 }
 
-# analysis_of RUN: the run's matrices and grouping, without ids or names
+# analysis_of RUN: the run's data maps, matrices and groupings, without ids or names
 analysis_of() {
-	sqlite3 taskmap.db "SELECT m.estimator, e.task_i, e.task_j, e.value
+	sqlite3 taskmap.db "SELECT d.task_index, d.confidence, d.variability, d.correctness,
+		d.easy_fraction, d.ambiguous_fraction, d.hard_fraction
+		FROM datamap_tasks d JOIN analyses a ON a.id = d.analysis_id
+		WHERE a.run_id = (SELECT id FROM runs WHERE name='$1') ORDER BY 1;
+		SELECT s.task_index, s.position, s.confidence, s.variability, s.correctness, s.region
+		FROM datamap_samples s JOIN analyses a ON a.id = s.analysis_id
+		WHERE a.run_id = (SELECT id FROM runs WHERE name='$1') ORDER BY 1, 2;
+		SELECT m.estimator, e.task_i, e.task_j, e.value
 		FROM matrices m JOIN matrix_entries e ON e.matrix_id = m.id
 		WHERE m.run_id = (SELECT id FROM runs WHERE name='$1') ORDER BY 1, 2, 3;
 		SELECT g.clustering, g.k, g.recommended, gm.task_index, gm.group_index, gm.membership
@@ -68,16 +76,43 @@ contains import-prints-run "$work/out" "from-npy"
 check import-csv 0 $T -q import --format csv csv/dynamics.csv --run from-csv
 check import-csv-gz 0 sh -c "gzip -c csv/dynamics.csv > d.csv.gz && $T -q import --format csv d.csv.gz --run from-gz"
 check name-taken 2 $T -q import --format csv csv/dynamics.csv --run from-csv
+# cartography: the exported CSV rewritten as one directory per task, one
+# sigmoid logit per line (the logit of the gold label's side)
+cat >tocarto.py <<'EOF'
+import csv, math, os, sys
+files = {}
+for row in csv.DictReader(open(sys.argv[1], newline="")):
+    if row["p"] == "" or row["label"] == "":
+        continue
+    gold = int(row["label"])
+    s = float(row["p"]) if gold == 1 else 1 - float(row["p"])   # sigmoid(z)
+    z = 40.0 if s >= 1 else -40.0 if s <= 0 else math.log(s / (1 - s))
+    key = (row["task"], row["epoch"])
+    if key not in files:
+        os.makedirs(os.path.join(sys.argv[2], row["task"]), exist_ok=True)
+        files[key] = open(os.path.join(sys.argv[2], row["task"],
+                                       "dynamics_epoch_%s.jsonl" % row["epoch"]), "w")
+    files[key].write('{"guid": "%s", "logits_epoch_%s": [%r], "gold": %d}\n'
+                     % (row["sample"], row["epoch"], z, gold))
+for f in files.values():
+    f.close()
+EOF
+check export-cartography 0 python3 tocarto.py csv/dynamics.csv carto-tasks
+check import-cartography 0 $T -q import --format cartography carto-tasks --run from-carto
 same_run trained from-npy
 same_run trained from-csv
 same_run trained from-gz
-for run in trained from-npy from-csv; do
+same_run trained from-carto
+for run in trained from-npy from-csv from-carto; do
 	check "analyze-$run" 0 $T -q analyze "$run" --bootstrap 3
 	$T recommend --run "$run" | sed 1d >"rec-$run.txt"
 done
 same_analysis trained from-npy
 same_analysis trained from-csv
+same_analysis trained from-carto
 check same-recommendation 0 cmp rec-trained.txt rec-from-csv.txt
+check same-recommendation-npy 0 cmp rec-trained.txt rec-from-npy.txt
+check same-recommendation-carto 0 cmp rec-trained.txt rec-from-carto.txt
 check kind-import 0 sqlite3 taskmap.db "SELECT kind, status, n_epochs, epochs_done FROM runs WHERE name='from-npy'"
 contains kind-import-text "$work/out" "import|done|4|4"
 
@@ -138,7 +173,10 @@ mv carto/dynamics_epoch_1.jsonl carto/elsewhere
 check cartography-gap 3 $T -q import --format cartography carto
 contains cartography-gap-text "$work/err" "dynamics_epoch_1.jsonl is missing"
 
-# libtaskmap: the example program of docs/api.md, then analyze + recommend
+# libtaskmap: the example program of docs/api.md is examples/record.c, the
+# program the build compiles and this test runs; then analyze + recommend
+awk '/^```c$/ { inside = 1; next } /^```$/ { inside = 0 } inside' "$root/docs/api.md" >api-example.c
+check api-doc-is-the-example 0 cmp api-example.c "$root/examples/record.c"
 if [ -n "${TASKMAP_RECORD_EXAMPLE:-}" ]; then
 	check api-example 0 ${TASKMAP_VALGRIND:+valgrind -q --error-exitcode=99 --leak-check=full} \
 		"$TASKMAP_RECORD_EXAMPLE" api.db
