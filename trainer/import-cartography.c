@@ -30,6 +30,8 @@
 #include "dataset-internal.h"
 
 #define EPOCH_FILE "dynamics_epoch_%zu.jsonl"
+/* More classes than this is not a classifier's output but a hostile or broken file. */
+#define MAX_CLASSES 1000000
 
 struct source {
 	char *dir;
@@ -219,7 +221,7 @@ static int grow_logits(struct carto *c, size_t n, struct tm_error *err)
 
 	if (n <= c->logits_capacity)
 		return 0;
-	if (n > 1000000 || !(grown = realloc(c->logits, n * sizeof(*grown))))
+	if (!(grown = realloc(c->logits, n * sizeof(*grown))))
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for %zu logits", n);
 	c->logits = grown;
 	c->logits_capacity = n;
@@ -256,6 +258,11 @@ static int parse_line(struct carto *c, json_t *root, size_t epoch, struct line *
 		return line_error(l, err, guid_buffer);
 	}
 	l->n_logits = json_array_size(logits);
+	if (l->n_logits > MAX_CLASSES) {
+		snprintf(guid_buffer, guid_size, "%zu logits, more than the %d classes taskmap imports",
+			 l->n_logits, MAX_CLASSES);
+		return line_error(l, err, guid_buffer);
+	}
 	if ((rc = grow_logits(c, l->n_logits, err)) < 0)
 		return rc;
 	json_array_foreach(logits, i, value) {

@@ -172,6 +172,12 @@ contains cartography-class "$work/out" "class_2"
 mv carto/dynamics_epoch_1.jsonl carto/elsewhere
 check cartography-gap 3 $T -q import --format cartography carto
 contains cartography-gap-text "$work/err" "dynamics_epoch_1.jsonl is missing"
+# a line with more logits than any classifier has: an input error at its line
+mkdir -p carto-wide
+python3 -c 'print("{\"guid\": 1, \"logits_epoch_0\": [%s], \"gold\": 0}" % ",".join(["0"] * 1000001))' \
+	>carto-wide/dynamics_epoch_0.jsonl
+check cartography-too-many-classes 3 $T -q import --format cartography carto-wide
+contains cartography-too-many-classes-text "$work/err" "dynamics_epoch_0.jsonl:1: 1000001 logits, more than"
 
 # libtaskmap: the example program of docs/api.md is examples/record.c, the
 # program the build compiles and this test runs; then analyze + recommend
