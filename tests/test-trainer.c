@@ -2,8 +2,9 @@
  * test-trainer.c - the trainer: MLP gradients against finite differences
  * (dense and sparse inputs, masks, weights), learning a tiny problem, the
  * ROC-AUC with ties, recorded probabilities against a recomputation from the
- * stored parameters, resume after an interruption, determinism, and every
- * task weighting.
+ * stored parameters (dense and sparse data), resume after an interruption,
+ * determinism, --keep summary against the BLOBs, the stored per-task
+ * metrics, and every task weighting including a weights file.
  */
 #include <check.h>
 #include <gsl/gsl_randist.h>
@@ -272,7 +273,39 @@ END_TEST
 
 /* ---- whole runs ------------------------------------------------------------------ */
 
-static struct tm_dataset *synth(size_t n_samples, int sparse_like)
+/*
+ * make_sparse - turn @dataset's dense features into CSR, dropping the values
+ * with |x| < 0.6 (about half of the synthetic Gaussian features), so that
+ * the whole-run tests also cover the sparse standardisation and CSR layer.
+ */
+static void make_sparse(struct tm_dataset *dataset)
+{
+	struct tm_features *x = &dataset->x;
+	size_t nnz = 0;
+
+	x->row_start = malloc((x->n_rows + 1) * sizeof(size_t));
+	x->col_index = malloc(x->n_rows * x->n_cols * sizeof(uint32_t));
+	x->values = malloc(x->n_rows * x->n_cols * sizeof(float));
+	ck_assert(x->row_start && x->col_index && x->values);
+	for (size_t i = 0; i < x->n_rows; i++) {
+		x->row_start[i] = nnz;
+		for (size_t j = 0; j < x->n_cols; j++) {
+			float v = x->dense[i * x->n_cols + j];
+
+			if (fabsf(v) >= 0.6f) {
+				x->col_index[nnz] = (uint32_t)j;
+				x->values[nnz++] = v;
+			}
+		}
+	}
+	x->row_start[x->n_rows] = nnz;
+	x->nnz = nnz;
+	x->is_sparse = 1;
+	free(x->dense);
+	x->dense = NULL;
+}
+
+static struct tm_dataset *synth(size_t n_samples, int sparse)
 {
 	struct tm_synth_options options;
 	struct tm_dataset *dataset = NULL;
@@ -285,8 +318,23 @@ static struct tm_dataset *synth(size_t n_samples, int sparse_like)
 	options.seed = 3;
 	ck_assert_msg(tm_synth_generate(&dataset, &groups, &options, &err) == 0, "%s", err.message);
 	free(groups);
-	(void)sparse_like;
+	if (sparse)
+		make_sparse(dataset);
 	return dataset;
+}
+
+/* dense_row - dataset row @row as dense values (0 where a sparse row stores nothing). */
+static void dense_row(const struct tm_dataset *dataset, size_t row, float *out)
+{
+	const struct tm_features *x = &dataset->x;
+
+	if (!x->is_sparse) {
+		memcpy(out, x->dense + row * x->n_cols, x->n_cols * sizeof(float));
+		return;
+	}
+	memset(out, 0, x->n_cols * sizeof(float));
+	for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
+		out[x->col_index[k]] = x->values[k];
 }
 
 static void split_of(struct tm_split *split, const struct tm_dataset *dataset)
@@ -432,43 +480,65 @@ START_TEST(same_seed_same_recording)
 }
 END_TEST
 
+/*
+ * _i & 1: sparse (CSR) data, scaled by the rms and not centred, else dense;
+ * _i & 2: --hidden 0 (a linear model per task), else two ReLU layers.
+ */
 START_TEST(eval_pass_matches_the_stored_parameters)
 {
 	struct tm_store *store = NULL;
 	struct tm_error err = { 0 };
-	struct tm_dataset *dataset = synth(400, 0);
+	struct tm_dataset *dataset = synth(400, _i & 1);
 	struct tm_trainer_config config;
 	struct tm_checkpoint cp;
 	struct tm_mlp *mlp = NULL;
 	int64_t run_id, *rows = NULL;
 	size_t n = 0, T = dataset->n_tasks, d = dataset->n_features;
 	uint16_t *recorded;
-	float *x;
+	float *x, *raw;
 
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	small_config(&config, "eval", 3);
 	config.record = TM_RECORD_EVAL_PASS;
-	config.n_hidden = 2;
+	config.n_hidden = _i & 2 ? 0 : 2;
 	config.hidden[1] = 8;
 	run_id = train(store, dataset, &config, NULL, 0);
 	ck_assert_int_eq(tm_store_read_samples(store, run_id, "train", &rows, &n, &err), 0);
 	recorded = malloc(n * sizeof(uint16_t));
 	ck_assert_int_eq(tm_store_read_checkpoint(store, run_id, &cp, &err), 0);
 	ck_assert_int_eq(cp.epoch, 2);
-	ck_assert_int_eq(tm_mlp_create(&mlp, d, config.hidden, 2, T, 1, &err), 0);
+	ck_assert_int_eq(tm_mlp_create(&mlp, d, config.hidden, config.n_hidden, T, 1, &err), 0);
+	ck_assert_uint_eq(mlp->n_parameters, _i & 2 ? (d + 1) * T : (d + 1) * 16 + 17 * 8 + 9 * T);
 	ck_assert_int_eq(tm_mlp_load(mlp, cp.parameters, cp.parameters_bytes, &err), 0);
 	x = malloc(d * sizeof(float));
+	raw = malloc(d * sizeof(float));
+	if (_i & 1) {
+		/* sparse: shift 0, scale 1 / sqrt(mean of x_j^2 over the training rows) */
+		double *squares = calloc(d, sizeof(double));
+
+		for (size_t i = 0; i < n; i++) {
+			dense_row(dataset, (size_t)rows[i], raw);
+			for (size_t j = 0; j < d; j++)
+				squares[j] += (double)raw[j] * raw[j];
+		}
+		for (size_t j = 0; j < d; j++) {
+			ck_assert_float_eq(mlp->shift[j], 0);
+			ck_assert_double_eq_tol(mlp->scale[j], 1 / sqrt(squares[j] / (double)n),
+						1e-4 * mlp->scale[j]);
+		}
+		free(squares);
+	}
 	for (size_t t = 0; t < T; t++) {
 		ck_assert_int_eq(tm_store_read_dynamics(store, run_id, (int64_t)t, 2, 3, n, recorded,
 							&err), 0);
 		for (size_t i = 0; i < n; i++) {
 			struct tm_mlp_input in = { .n_rows = 1, .dense = x };
-			const float *row = dataset->x.dense + (size_t)rows[i] * d;
 			int y = tm_dataset_label(dataset, (size_t)rows[i], t);
 			double p;
 
+			dense_row(dataset, (size_t)rows[i], raw);
 			for (size_t j = 0; j < d; j++)
-				x[j] = (row[j] - mlp->shift[j]) * mlp->scale[j];
+				x[j] = (raw[j] - mlp->shift[j]) * mlp->scale[j];
 			p = tm_gold_probability(tm_mlp_forward(mlp, &in)[t], y);
 			if (y == TM_LABEL_MISSING)
 				ck_assert_uint_eq(recorded[i], TM_DYNAMICS_MISSING);
@@ -477,10 +547,74 @@ START_TEST(eval_pass_matches_the_stored_parameters)
 		}
 	}
 	free(x);
+	free(raw);
 	free(recorded);
 	free(rows);
 	tm_mlp_destroy(mlp);
 	tm_checkpoint_release(&cp);
+	tm_store_close(store);
+	tm_dataset_destroy(dataset);
+}
+END_TEST
+
+/*
+ * --keep summary stores what the analyzers compute from the BLOBs of the
+ * same run kept whole: the mean, the population variance (M2 / E) and the
+ * count of right predictions (p > 0.5) of the decoded values, per sample.
+ */
+START_TEST(summary_matches_the_blobs)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	struct tm_dataset *dataset = synth(400, 0);
+	struct tm_trainer_config config;
+	const size_t E = 4;
+	size_t n = train_size(dataset), T = dataset->n_tasks, compared = 0;
+	int64_t all_id, summary_id, n_epochs = 0;
+	uint16_t *all, *probe = malloc(n * sizeof(uint16_t));
+	float *mean = malloc(n * sizeof(float)), *m2 = malloc(n * sizeof(float));
+	float *correct = malloc(n * sizeof(float));
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	small_config(&config, "all", E);
+	all_id = train(store, dataset, &config, NULL, 0);
+	config.run_name = "summary";
+	config.keep = TM_KEEP_SUMMARY;
+	summary_id = train(store, dataset, &config, NULL, 0);
+	all = dynamics_of(store, all_id, T, E, n);
+	ck_assert_int_eq(tm_store_read_dynamics(store, summary_id, 0, 0, 1, n, probe, &err),
+			 TM_ERR_NOT_FOUND); /* nothing per epoch is kept */
+	for (size_t t = 0; t < T; t++) {
+		ck_assert_msg(tm_store_read_summary(store, summary_id, (int64_t)t, n, mean, m2, correct,
+						    &n_epochs, &err) == 0, "%s", err.message);
+		ck_assert_int_eq(n_epochs, (int64_t)E);
+		for (size_t i = 0; i < n; i++) {
+			double sum = 0, squares = 0, right = 0, mu;
+			const uint16_t *q = all + t * E * n + i;
+
+			if (q[0] == TM_DYNAMICS_MISSING) {
+				ck_assert(isnan(mean[i]) && isnan(m2[i]) && isnan(correct[i]));
+				continue;
+			}
+			for (size_t e = 0; e < E; e++) {
+				sum += tm_dynamics_decode(q[e * n]);
+				right += tm_dynamics_decode(q[e * n]) > 0.5;
+			}
+			mu = sum / (double)E;
+			for (size_t e = 0; e < E; e++)
+				squares += pow(tm_dynamics_decode(q[e * n]) - mu, 2);
+			ck_assert_double_eq_tol(mean[i], mu, 1e-6);
+			ck_assert_double_eq_tol(m2[i] / (double)E, squares / (double)E, 1e-6);
+			ck_assert_double_eq(correct[i], right);
+			compared++;
+		}
+	}
+	ck_assert_uint_gt(compared, T * n / 2);
+	free(all);
+	free(probe);
+	free(mean);
+	free(m2);
+	free(correct);
 	tm_store_close(store);
 	tm_dataset_destroy(dataset);
 }
@@ -558,6 +692,29 @@ START_TEST(weights_file_is_validated)
 }
 END_TEST
 
+/* What tm_store_list_task_metrics gave for one run. */
+struct metrics_seen {
+	size_t n_tasks, rows[2];  /* rows per split: train, valid */
+	int64_t last_epoch;
+	size_t finite;            /* rows whose loss, accuracy and AUC are all finite */
+};
+
+static int count_metrics(void *context, int64_t epoch, const struct tm_task_metrics_record *m)
+{
+	struct metrics_seen *seen = context;
+
+	seen->rows[strcmp(m->split, "valid") == 0]++;
+	seen->last_epoch = epoch;
+	seen->finite += isfinite(m->loss) && isfinite(m->accuracy) && isfinite(m->roc_auc);
+	return 0;
+}
+
+/*
+ * Every scheme trains on synthetic data and stores, per epoch and task, the
+ * training and validation loss, accuracy and ROC-AUC; a weights file of ones
+ * is equal weighting to the bit, and one that silences a task changes the
+ * recording (the file's weights are applied).
+ */
 START_TEST(every_weighting_trains)
 {
 	static const enum tm_weighting_kind kinds[] = { TM_WEIGHTING_EQUAL, TM_WEIGHTING_UNCERTAINTY,
@@ -566,19 +723,56 @@ START_TEST(every_weighting_trains)
 	struct tm_error err = { 0 };
 	struct tm_dataset *dataset = synth(500, 0);
 	struct tm_trainer_config config;
-	char name[32];
+	char name[32], *ones = test_path(dir, "ones.txt"), *silent = test_path(dir, "silent.txt");
+	size_t n = train_size(dataset), T = dataset->n_tasks, bytes = T * 3 * n * sizeof(uint16_t);
+	int64_t ids[4], ones_id, silent_id;
+	uint16_t *equal, *from_ones, *from_silent;
+	FILE *f;
 
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	for (size_t k = 0; k < 4; k++) {
+		struct metrics_seen seen = { 0 };
+
 		snprintf(name, sizeof(name), "w%zu", k);
 		small_config(&config, name, 3);
 		config.weighting = kinds[k];
 		config.balance = k % 2;
-		train(store, dataset, &config, NULL, 0);
+		ids[k] = train(store, dataset, &config, NULL, 0);
+		ck_assert_int_eq(tm_store_list_task_metrics(store, ids[k], count_metrics, &seen, &err), 0);
+		ck_assert_uint_eq(seen.rows[0], 3 * T);
+		ck_assert_uint_eq(seen.rows[1], 3 * T);
+		ck_assert_int_eq(seen.last_epoch, 2);
+		ck_assert_uint_gt(seen.finite, 3 * T); /* both splits of most tasks */
 	}
 	config.run_name = "summary";
 	config.keep = TM_KEEP_SUMMARY;
 	train(store, dataset, &config, NULL, 0);
+
+	ck_assert_ptr_nonnull(f = fopen(ones, "w"));
+	for (size_t t = 0; t < T; t++)
+		fprintf(f, "%s 1\n", dataset->task_names[T - 1 - t]); /* any order by name */
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(f = fopen(silent, "w"));
+	for (size_t t = 0; t < T; t++)
+		fprintf(f, "%s\n", t == 0 ? "0" : "1");
+	ck_assert_int_eq(fclose(f), 0);
+	small_config(&config, "ones", 3);
+	config.weighting = TM_WEIGHTING_FILE;
+	config.weights_path = ones;
+	ones_id = train(store, dataset, &config, NULL, 0);
+	config.run_name = "silent";
+	config.weights_path = silent;
+	silent_id = train(store, dataset, &config, NULL, 0);
+	equal = dynamics_of(store, ids[0], T, 3, n);
+	from_ones = dynamics_of(store, ones_id, T, 3, n);
+	from_silent = dynamics_of(store, silent_id, T, 3, n);
+	ck_assert_mem_eq(equal, from_ones, bytes);
+	ck_assert(memcmp(equal, from_silent, bytes) != 0);
+	free(equal);
+	free(from_ones);
+	free(from_silent);
+	free(ones);
+	free(silent);
 	tm_store_close(store);
 	tm_dataset_destroy(dataset);
 }
@@ -601,7 +795,8 @@ Suite *trainer_suite(void)
 	tcase_set_timeout(runs, 120);
 	tcase_add_loop_test(runs, resume_records_what_an_uninterrupted_run_records, 0, 4);
 	tcase_add_test(runs, same_seed_same_recording);
-	tcase_add_test(runs, eval_pass_matches_the_stored_parameters);
+	tcase_add_loop_test(runs, eval_pass_matches_the_stored_parameters, 0, 4);
+	tcase_add_test(runs, summary_matches_the_blobs);
 	tcase_add_test(runs, weights_file_is_validated);
 	tcase_add_test(runs, every_weighting_trains);
 	suite_add_tcase(suite, runs);
