@@ -138,9 +138,11 @@ int main(int argc, char **argv)
 	size_t repeats = argc > 4 ? strtoul(argv[4], NULL, 10) : 3;
 	double with[16], without[16], t_with, t_without, flops;
 	off_t bytes_with = 0, bytes_without = 0;
-	char db[] = "/tmp/bench-trainer.db";
+	char db[64], lock[80];
 
 	gsl_set_error_handler_off();
+	/* per process: benchmarks of several sessions on one machine must not share a file */
+	snprintf(db, sizeof(db), "/tmp/bench-trainer-%ld.db", (long)getpid());
 	if (argc < 3 || repeats < 1 || repeats > 16) {
 		fprintf(stderr, "usage: bench-trainer DATA XML [EPOCHS [REPEATS<=16]]\n");
 		return 2;
@@ -171,6 +173,8 @@ int main(int argc, char **argv)
 	       (double)(bytes_with - bytes_without) /
 		       ((double)d->n_tasks * (double)split.n_train * (double)epochs));
 	unlink(db);
+	snprintf(lock, sizeof(lock), "%s.trainers", db); /* the trainers' liveness locks */
+	unlink(lock);
 	tm_split_release(&split);
 	tm_dataset_destroy(d);
 	return 0;
