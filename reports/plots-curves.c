@@ -237,6 +237,7 @@ int plot_training_focus_write(const struct report_data *data, const char *dir,
 		"title 'training', \\\n\t'' using 1:3 with linespoints pt 7 ps 0.4 lw 1.6 dt 2 "
 		"lc rgb '#e15759' title 'validation'\n"
 		"set ylabel 'ROC-AUC'\n"
+		"set key bottom right # the curves rise: the top right is where they end\n"
 		"plot '%s.dat' using 1:4 with linespoints pt 7 ps 0.4 lw 1.6 lc rgb '#31688e' "
 		"title 'training', \\\n\t'' using 1:5 with linespoints pt 7 ps 0.4 lw 1.6 dt 2 "
 		"lc rgb '#e15759' title 'validation'\nunset multiplot\n", name, name);

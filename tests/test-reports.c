@@ -453,6 +453,8 @@ START_TEST(writes_every_plot)
 }
 END_TEST
 
+static void compare_golden(const char *name);
+
 START_TEST(draws_a_chosen_task)
 {
 	struct tm_report_outcome outcome;
@@ -466,6 +468,9 @@ START_TEST(draws_a_chosen_task)
 		check_picture("datamap-task.svg");
 		check_picture("training-task.svg");
 	}
+	/* the task's name is a gnuplot string; the AUC panel's key sits below its rising curves */
+	compare_golden("datamap-task.gp");
+	compare_golden("training-task.gp");
 	ck_assert(!file_exists(OWNED_PATH));
 	options.out_dir = dir;
 	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
