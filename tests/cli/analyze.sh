@@ -2,7 +2,8 @@
 # End-to-end checks of `taskmap analyze` and `taskmap recommend`: synth ->
 # train -> analyze -> recommend as table, JSON and CSV; the default estimator
 # and clustering and the recorded effective bootstrap; and degenerate inputs through the
-# CLI (k > T, an empty epoch window, an unknown estimator).
+# CLI (k > T, an empty epoch window, an unknown estimator, a 1-task run, identical and
+# constant tasks under every estimator x method: no NaN in any output).
 set -u
 . "$(dirname "$0")/lib.sh"
 
