@@ -157,7 +157,9 @@ int cmd_synth(int argc, char **argv, struct cli_context *context)
 		tm_error_set(&err, TM_ERR_NOMEM, "out of memory");
 		return cli_fail(&err);
 	}
-	if (tm_synth_generate(&dataset, &groups, &args.synth, &err) < 0 ||
+	/* both targets first, so a refused truth file leaves no ARFF behind */
+	if (tm_check_replaceable(args.out, &err) < 0 || tm_check_replaceable(truth, &err) < 0 ||
+	    tm_synth_generate(&dataset, &groups, &args.synth, &err) < 0 ||
 	    tm_dataset_write_arff(dataset, args.out, &err) < 0 ||
 	    tm_synth_write_truth(dataset, groups, args.synth.n_groups, truth, &err) < 0) {
 		code = cli_fail(&err);

@@ -1,7 +1,7 @@
 /*
  * common.h - the small pieces every taskmap module shares: the error type and
- * return codes, a progress callback, checked size arithmetic and the GSL
- * random-number helpers.
+ * return codes, a progress callback, checked size arithmetic, the GSL
+ * random-number helpers and a check before replacing a file.
  *
  * Nothing here prints, exits or keeps global state; callers own everything.
  */
@@ -97,6 +97,16 @@ void tm_rng_shuffle_indices(gsl_rng *rng, size_t *index, size_t n);
  * filled when the file cannot be read.
  */
 int tm_sha256_file(const char *path, char hex[65], struct tm_error *err);
+
+/*
+ * tm_check_replaceable - may a file be written at @path by writing a
+ * temporary file beside it and renaming it over @path? Yes (returns 0) when
+ * nothing exists there or it is a regular file (a symbolic link is followed).
+ * A directory, device, FIFO or socket is refused with TM_ERR_IO and a
+ * message naming @path: renaming over /dev/null as root would replace the
+ * device with a plain file. @err is filled on failure.
+ */
+int tm_check_replaceable(const char *path, struct tm_error *err);
 
 /* The taskmap version string, e.g. "0.1.0". */
 const char *tm_version(void);

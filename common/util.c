@@ -1,12 +1,13 @@
 /*
- * util.c - checked size arithmetic, seeded GSL random numbers, file hashing
- * and the version string.
+ * util.c - checked size arithmetic, seeded GSL random numbers, file hashing,
+ * the check before replacing a file and the version string.
  */
 #include "common.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_randist.h>
 #include <nettle/sha2.h>
@@ -71,6 +72,22 @@ int tm_sha256_file(const char *path, char hex[65], struct tm_error *err)
 	}
 	hex[64] = '\0';
 	return 0;
+}
+
+int tm_check_replaceable(const char *path, struct tm_error *err)
+{
+	struct stat info;
+
+	if (stat(path, &info) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return tm_error_set(err, TM_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	if (S_ISREG(info.st_mode))
+		return 0;
+	return tm_error_set(err, TM_ERR_IO, "cannot write '%s': %s", path,
+			    S_ISDIR(info.st_mode) ? "it is a directory"
+			    : "not a regular file (the file is written whole, then renamed into place)");
 }
 
 const char *tm_version(void)

@@ -1,11 +1,12 @@
 /*
  * test-common.c - the shared pieces: error messages, checked arithmetic,
- * seeded shuffles and file hashing.
+ * seeded shuffles, file hashing and the check before replacing a file.
  */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common.h"
 #include "test-helpers.h"
@@ -84,6 +85,31 @@ START_TEST(sha256_of_known_text)
 }
 END_TEST
 
+START_TEST(only_regular_files_are_replaced)
+{
+	char *dir = test_tmpdir(), *file = test_path(dir, "data.arff"),
+	     *fifo = test_path(dir, "fifo"), *absent = test_path(dir, "absent.arff");
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(test_write_file(file, "x"), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(tm_check_replaceable(file, &err), 0);
+	ck_assert_int_eq(tm_check_replaceable(absent, &err), 0);
+	/* renaming over these would replace a device, a FIFO or fail late */
+	ck_assert_int_eq(tm_check_replaceable("/dev/null", &err), TM_ERR_IO);
+	ck_assert_str_eq(err.message, "cannot write '/dev/null': not a regular file"
+			 " (the file is written whole, then renamed into place)");
+	ck_assert_int_eq(tm_check_replaceable(fifo, &err), TM_ERR_IO);
+	ck_assert_int_eq(tm_check_replaceable(dir, &err), TM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "it is a directory"));
+	test_remove_tree(dir);
+	free(file);
+	free(fifo);
+	free(absent);
+	free(dir);
+}
+END_TEST
+
 Suite *common_suite(void)
 {
 	Suite *suite = suite_create("common");
@@ -94,6 +120,7 @@ Suite *common_suite(void)
 	tcase_add_test(tc, size_arithmetic_detects_overflow);
 	tcase_add_test(tc, shuffle_is_a_seeded_permutation);
 	tcase_add_test(tc, sha256_of_known_text);
+	tcase_add_test(tc, only_regular_files_are_replaced);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

@@ -123,6 +123,8 @@ int tm_dataset_write_arff(const struct tm_dataset *dataset, const char *path,
 	if (dataset->n_tasks == 0)
 		return tm_error_set(err, TM_ERR_USAGE, "cannot write '%s': the dataset has no tasks",
 				    path);
+	if ((rc = tm_check_replaceable(path, err)) < 0)
+		return rc;
 	if (!(temporary = malloc(length + 16)))
 		return tm_error_set(err, TM_ERR_NOMEM, "cannot write '%s': out of memory", path);
 	snprintf(temporary, length + 16, "%s.tmp-XXXXXX", path);

@@ -345,6 +345,8 @@ int tm_synth_write_truth(const struct tm_dataset *dataset, const size_t *planted
 				goto out;
 			}
 	}
+	if ((rc = tm_check_replaceable(path, err)) < 0)
+		goto out;
 	if (!(temporary = malloc(length + 16))) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "cannot write '%s': out of memory", path);
 		goto out;

@@ -39,6 +39,16 @@ check bad-structure 2 $T synth --out x.arff --structure tree
 check bad-number 2 $T synth --out x.arff --samples 12abc
 check synth-needs-out 2 $T synth
 
+# synth writes a temporary file and renames it: never over a FIFO or device
+mkfifo fifo.arff
+check synth-refuses-fifo 1 $T synth --out fifo.arff --samples 50
+contains synth-refuses-fifo-message "$work/err" "cannot write 'fifo.arff': not a regular file"
+[ -p fifo.arff ] && echo "ok   synth-fifo-kept" ||
+	{ echo "FAIL synth replaced a FIFO"; failures=$((failures + 1)); }
+check synth-refuses-fifo-truth 1 $T synth --out kept.arff --truth fifo.arff --samples 50
+[ ! -e kept.arff ] && [ -p fifo.arff ] && echo "ok   synth-truth-checked-first" ||
+	{ echo "FAIL synth wrote the ARFF before refusing its truth file"; failures=$((failures + 1)); }
+
 # a task with no positive label is trained but excluded from analysis, and said so
 {
 	printf '@relation x -C 2\n@attribute always_zero {0,1}\n@attribute y {0,1}\n'
