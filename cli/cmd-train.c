@@ -2,10 +2,18 @@
  * cmd-train.c - `taskmap train DATA` and `taskmap train --resume RUN`: read
  * the data, split it, and train the lightweight multi-task model while its
  * training dynamics are recorded into the database (trainer/trainer.h).
+ *
+ * Under `mpirun -np N` every rank runs this command: each reads the data and
+ * makes the same split; rank 0 alone opens the database, prints progress,
+ * notes and the run's name, and hands the other ranks what only the
+ * database knows (a resumed run's configuration and training rows).
+ * Every rank reports its own errors; all of them exit with the worst code.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -46,6 +54,11 @@ const char cmd_train_usage[] =
 	"  --seed S             random seed (default 1)\n"
 	"  --threads N          BLAS threads; results are identical for equal N (default 1)\n"
 	"\n"
+	"Data-parallel (taskmap built with MPI): 'mpirun -np N taskmap train ...' splits\n"
+	"each batch over N processes (--batch stays the global batch); rank 0 writes\n"
+	"the database. Results are bit-identical for the same N and agree with one\n"
+	"process to float rounding; --resume works with any N. Not with --affinity.\n"
+	"\n"
 	"Recording:\n"
 	"  --record MODE        train-pass (from each sample's training batch) or\n"
 	"                       eval-pass (a clean pass after each epoch) (default train-pass)\n"
@@ -74,7 +87,20 @@ struct train_options {
 	struct tm_trainer_config config;
 	struct cli_dataset_options data; /* --xml, --drop, --test, ... (dataset-options.h) */
 	const char *resume;
+	struct tm_parallel parallel;     /* the ranks under mpirun; rank 0 of 1 otherwise */
 };
+
+/* root - rank 0, the only rank with the database (always, without mpirun). */
+static int root(const struct train_options *o)
+{
+	return o->parallel.rank == 0;
+}
+
+/* agree_code - the worst exit code over the ranks, so that all of them stop together. */
+static int agree_code(const struct train_options *o, int code)
+{
+	return -tm_parallel_agree(&o->parallel, -code);
+}
 
 static int parse_choice(const struct cli_context *context, const char *option,
 			const char *text, const char *const *names, int *out)
@@ -310,6 +336,29 @@ static void note_imputed(const struct cli_context *context, size_t n_imputed)
 			 n_imputed);
 }
 
+/*
+ * prepare_new - the data, its split and (rank 0) the database: all that can
+ * fail before training, done by every rank without talking to the others.
+ */
+static int prepare_new(struct train_options *o, struct cli_context *context,
+		       struct tm_dataset **dataset, struct tm_split *split, struct tm_store **store)
+{
+	struct tm_error err = { 0 };
+	size_t n_train_file = 0;
+	const char *problem;
+	int code, rc;
+
+	if ((code = read_data(context, &o->config.source, dataset, &n_train_file)) != EXIT_OK)
+		return code;
+	if ((rc = make_split(&o->config, *dataset, n_train_file, split, &err)) < 0)
+		return cli_fail(&err);
+	if ((problem = tm_trainer_check_config(&o->config, split->n_train)))
+		return cli_usage_error(context, "%s (%zu training samples)", problem, split->n_train);
+	note_excluded_tasks(context, *dataset, split, o->config.source.min_labelled);
+	note_imputed(context, tm_dataset_impute(*dataset, split->train, split->n_train));
+	return root(o) ? cli_open_store(context, 0, store) : EXIT_OK;
+}
+
 static int train_new(struct train_options *o, struct cli_context *context)
 {
 	struct tm_error err = { 0 };
@@ -317,34 +366,20 @@ static int train_new(struct train_options *o, struct cli_context *context)
 	struct tm_dataset *dataset = NULL;
 	struct tm_split split = { 0 };
 	struct tm_progress progress;
-	size_t n_train_file = 0;
 	int64_t run_id = 0;
-	const char *problem;
-	int code = EXIT_OK, rc;
+	int code, rc;
 
-	if ((code = read_data(context, &o->config.source, &dataset, &n_train_file)) != EXIT_OK)
-		goto out;
-	if ((rc = make_split(&o->config, dataset, n_train_file, &split, &err)) < 0) {
-		code = cli_fail(&err);
-		goto out;
-	}
-	if ((problem = tm_trainer_check_config(&o->config, split.n_train))) {
-		code = cli_usage_error(context, "%s (%zu training samples)", problem, split.n_train);
-		goto out;
-	}
-	note_excluded_tasks(context, dataset, &split, o->config.source.min_labelled);
-	note_imputed(context, tm_dataset_impute(dataset, split.train, split.n_train));
-	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
+	if ((code = agree_code(o, prepare_new(o, context, &dataset, &split, &store))) != EXIT_OK)
 		goto out;
 	cli_progress_init(&progress, context);
 	rc = tm_train_run(store, dataset, &split, &o->config, &progress, &run_id, &err);
 	if (rc == TM_ERR_INTERRUPTED)
-		code = interrupted_exit(context, run_id);
+		code = root(o) ? interrupted_exit(context, run_id) : EXIT_RUNTIME;
 	else if (rc < 0)
 		code = cli_fail(&err);
-	else if (o->config.run_name)
+	else if (root(o) && o->config.run_name)
 		printf("%s\n", o->config.run_name);
-	else
+	else if (root(o))
 		printf("run-%lld\n", (long long)run_id);
 out:
 	tm_store_close(store);
@@ -353,26 +388,80 @@ out:
 	return code;
 }
 
-/* impute_like_the_run - missing features get the means of the run's own training rows. */
-static int impute_like_the_run(struct tm_store *store, int64_t run_id, struct tm_dataset *dataset,
-			       struct tm_error *err)
+/*
+ * impute_rows - missing features get the means of the run's own training
+ * rows (@index, as the store lists them).
+ */
+static void impute_rows(struct tm_dataset *dataset, const int64_t *index, size_t n)
 {
-	int64_t *index = NULL;
-	size_t n = 0, *rows = NULL;
-	int rc;
+	size_t *rows = malloc((n ? n : 1) * sizeof(size_t));
 
-	if ((rc = tm_store_read_samples(store, run_id, "train", &index, &n, err)) < 0)
-		return rc;
-	if (!(rows = malloc((n ? n : 1) * sizeof(size_t)))) {
-		free(index);
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	}
+	if (!rows)
+		return; /* the trainer's own allocations fail next, with a message */
 	for (size_t i = 0; i < n; i++)
 		rows[i] = index[i] >= 0 && (uint64_t)index[i] < dataset->n_samples ? (size_t)index[i] : 0;
 	tm_dataset_impute(dataset, rows, n);
 	free(rows);
-	free(index);
-	return 0;
+}
+
+/* What rank 0 reads from the database for a resume, and hands on. */
+struct resume_state {
+	struct tm_trainer_loaded loaded;
+	char *config_json;  /* the run's configuration, for the other ranks */
+	int64_t head[2];    /* run id, committed epochs */
+	int64_t *train_index; /* the run's training rows, for imputation */
+	size_t n_train;
+};
+
+/* load_on_root - rank 0: the run to resume and its training rows. */
+static int load_on_root(struct train_options *o, struct cli_context *context,
+			struct tm_store **store, struct resume_state *r)
+{
+	struct tm_error err = { 0 };
+	int code;
+
+	if ((code = cli_open_store(context, 0, store)) != EXIT_OK)
+		return code;
+	if (tm_trainer_load(*store, o->resume, &r->loaded, &err) < 0 ||
+	    tm_store_read_samples(*store, r->loaded.run_id, "train", &r->train_index, &r->n_train,
+				  &err) < 0)
+		return cli_fail(&err);
+	r->head[0] = r->loaded.run_id;
+	r->head[1] = r->loaded.epochs_done;
+	if (o->parallel.size > 1 &&
+	    !(r->config_json = json_dumps(r->loaded.owner, JSON_COMPACT | JSON_REAL_PRECISION(17)))) {
+		err.code = TM_ERR_NOMEM;
+		return cli_fail(&err);
+	}
+	return EXIT_OK;
+}
+
+/* share_run - the other ranks get the run's configuration and training rows from rank 0. */
+static int share_run(struct train_options *o, struct resume_state *r)
+{
+	struct tm_error err = { 0 };
+	size_t json_bytes = r->config_json ? strlen(r->config_json) + 1 : 0;
+	size_t index_bytes = r->n_train * sizeof(int64_t);
+	int rc;
+
+	if (o->parallel.size < 2)
+		return EXIT_OK;
+	tm_parallel_broadcast(&o->parallel, r->head, sizeof(r->head));
+	if ((rc = tm_parallel_agree(&o->parallel, tm_parallel_broadcast_blob(
+		     &o->parallel, (void **)&r->config_json, &json_bytes, &err))) < 0 ||
+	    (rc = tm_parallel_agree(&o->parallel, tm_parallel_broadcast_blob(
+		     &o->parallel, (void **)&r->train_index, &index_bytes, &err))) < 0)
+		return err.code ? cli_fail(&err) : cli_exit_code(rc);
+	r->n_train = index_bytes / sizeof(int64_t);
+	if (root(o))
+		return EXIT_OK;
+	if (!memchr(r->config_json, '\0', json_bytes)) {
+		err.code = TM_ERR_INPUT;
+		return cli_fail(&err);
+	}
+	if (tm_trainer_load_json(r->config_json, r->head[0], r->head[1], &r->loaded, &err) < 0)
+		return cli_fail(&err);
+	return EXIT_OK;
 }
 
 static int train_resume(struct train_options *o, struct cli_context *context)
@@ -380,34 +469,33 @@ static int train_resume(struct train_options *o, struct cli_context *context)
 	struct tm_error err = { 0 };
 	struct tm_store *store = NULL;
 	struct tm_dataset *dataset = NULL;
-	struct tm_trainer_loaded loaded;
+	struct resume_state r;
 	struct tm_progress progress;
 	size_t n_train_file;
 	int code, rc;
 
-	memset(&loaded, 0, sizeof(loaded));
-	if ((code = cli_open_store(context, 0, &store)) != EXIT_OK)
-		return code;
-	if ((rc = tm_trainer_load(store, o->resume, &loaded, &err)) < 0) {
-		code = cli_fail(&err);
+	memset(&r, 0, sizeof(r));
+	code = root(o) ? load_on_root(o, context, &store, &r) : EXIT_OK;
+	if ((code = agree_code(o, code)) != EXIT_OK ||
+	    (code = agree_code(o, share_run(o, &r))) != EXIT_OK)
 		goto out;
-	}
-	if ((code = read_data(context, &loaded.config.source, &dataset, &n_train_file)) != EXIT_OK)
+	r.loaded.config.parallel = &o->parallel;
+	code = read_data(context, &r.loaded.config.source, &dataset, &n_train_file);
+	if ((code = agree_code(o, code)) != EXIT_OK)
 		goto out;
-	if ((rc = impute_like_the_run(store, loaded.run_id, dataset, &err)) < 0) {
-		code = cli_fail(&err);
-		goto out;
-	}
+	impute_rows(dataset, r.train_index, r.n_train);
 	cli_progress_init(&progress, context);
-	rc = tm_train_resume(store, dataset, &loaded, &progress, &err);
+	rc = tm_train_resume(store, dataset, &r.loaded, &progress, &err);
 	if (rc == TM_ERR_INTERRUPTED)
-		code = interrupted_exit(context, loaded.run_id);
+		code = root(o) ? interrupted_exit(context, r.loaded.run_id) : EXIT_RUNTIME;
 	else if (rc < 0)
 		code = cli_fail(&err);
-	else
-		printf("%s\n", loaded.config.run_name ? loaded.config.run_name : o->resume);
+	else if (root(o))
+		printf("%s\n", r.loaded.config.run_name ? r.loaded.config.run_name : o->resume);
 out:
-	tm_trainer_loaded_release(&loaded);
+	tm_trainer_loaded_release(&r.loaded);
+	free(r.config_json);
+	free(r.train_index);
 	tm_dataset_destroy(dataset);
 	tm_store_close(store);
 	return code;
@@ -416,11 +504,23 @@ out:
 int cmd_train(int argc, char **argv, struct cli_context *context)
 {
 	struct train_options o;
+	struct cli_context follower;
+	struct tm_error err = { 0 };
 	int code;
 
 	memset(&o, 0, sizeof(o));
 	tm_trainer_config_defaults(&o.config);
 	if ((code = parse_arguments(argc, argv, &o, context)) >= 0)
 		return code;
-	return o.resume ? train_resume(&o, context) : train_new(&o, context);
+	if (tm_parallel_start(&o.parallel, &err) < 0)
+		return cli_usage_error(context, "%s", err.message);
+	o.config.parallel = &o.parallel;
+	if (!root(&o)) { /* progress and notes come from rank 0 */
+		follower = *context;
+		follower.quiet = 1;
+		context = &follower;
+	}
+	code = o.resume ? train_resume(&o, context) : train_new(&o, context);
+	tm_parallel_stop(&o.parallel);
+	return code;
 }

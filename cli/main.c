@@ -3,6 +3,7 @@
  * through the command table in commands.c.
  */
 #include "cli.h"
+#include "parallel.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -81,7 +82,9 @@ static int parse_global_options(int argc, char **argv, struct cli_context *conte
 			*code = EXIT_OK;
 			return -1;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("taskmap %s (schema %d)\n", tm_version(), tm_store_schema_version());
+			printf("taskmap %s (schema %d, MPI %s)\n", tm_version(), tm_store_schema_version(),
+			       tm_parallel_built() ? "built in: mpirun -np N taskmap train"
+			       : "not built in");
 			*code = EXIT_OK;
 			return -1;
 		} else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
@@ -120,6 +123,12 @@ int main(int argc, char **argv)
 	if (!(command = find_command(argv[first])))
 		return unknown_command(argv[first]);
 	context.command = command->name;
+	/* N copies of another command would each do the whole job, N times over */
+	if (tm_parallel_launched() && strcmp(command->name, "train") != 0) {
+		fprintf(stderr, "taskmap: %s: only 'taskmap train' runs under mpirun with several"
+			" ranks\n", command->name);
+		return EXIT_USAGE;
+	}
 	optind = 1;
 	code = command->run(argc - first, argv + first, &context);
 	return cli_finish_stdout(code);

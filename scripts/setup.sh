@@ -16,6 +16,7 @@ packages=(
 	zlib1g-dev liblzma-dev libbz2-dev xz-utils bzip2  # compressed datasets
 	check valgrind                             # tests
 	gnuplot-nox                                # plots (run as a program)
+	libopenmpi-dev openmpi-bin                 # mpirun -np N taskmap train (optional: -Dmpi)
 )
 if [ "${TASKMAP_SETUP_TESTS:-0}" = 1 ]; then
 	packages+=(clang libclang-rt-14-dev chromium python3-numpy)

@@ -94,7 +94,7 @@ static void small_step(struct small *s, int with_affinity)
 {
 	struct tm_mlp_input x = { .n_rows = N_ROWS, .dense = s->x };
 	struct tm_step step = { s->mlp, s->optimizer, s->weighting, NULL, NULL, s->weight,
-				s->dlogits, s->task_loss, with_affinity ? s->affinity : NULL };
+				s->dlogits, s->task_loss, with_affinity ? s->affinity : NULL, NULL };
 	struct tm_error err = { 0 };
 	const float *logits = tm_mlp_forward(s->mlp, &x);
 	double loss;

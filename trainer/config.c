@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,8 @@ const char *tm_trainer_check_config(const struct tm_trainer_config *config,
 		return "--affinity-every must be between 1 and 1000000";
 	if ((config->affinity & (TM_AFFINITY_TAG | TM_AFFINITY_COSINE)) && config->n_hidden == 0)
 		return "--affinity tag and cosine need a shared trunk (--hidden is 0)";
+	if (config->affinity && config->parallel && config->parallel->size > 1)
+		return "--affinity is not available under mpirun with several ranks";
 	return NULL;
 }
 
@@ -210,6 +213,9 @@ int tm_trainer_config_to_json(const struct tm_trainer_config *c,
 					      "heads", (c->affinity & TM_AFFINITY_HEADS) != 0,
 					      "every", (json_int_t)c->affinity_every,
 					      "sources", (json_int_t)c->affinity_sources));
+	/* likewise "ranks": bit-identical results need the same count (docs/methods.md) */
+	if (root && c->parallel && c->parallel->size > 1)
+		json_object_set_new(root, "ranks", json_integer(c->parallel->size));
 	if (root)
 		*json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(root);
@@ -309,13 +315,32 @@ struct load_context {
 	int any_status; /* 1: a done run is fine (its recipe is read, not resumed) */
 };
 
-static int load_run(void *context, const struct tm_run_record *run)
+/* parse_config - fill @loaded from a run's configuration JSON text. */
+static int parse_config(const char *name, const char *config_json, int64_t run_id,
+			int64_t epochs_done, struct tm_trainer_loaded *loaded, struct tm_error *err)
 {
-	struct load_context *lc = context;
-	struct tm_trainer_loaded *loaded = lc->loaded;
 	json_error_t parse_error;
 	json_t *root;
 	const char *sha;
+	int rc;
+
+	if (!(root = json_loads(config_json, 0, &parse_error)))
+		return tm_error_set(err, TM_ERR_INPUT, "run '%s' has an unreadable configuration: %s",
+				    name, parse_error.text);
+	loaded->owner = root;
+	loaded->run_id = run_id;
+	loaded->epochs_done = epochs_done;
+	if ((rc = config_from_json(root, loaded)) < 0)
+		return tm_error_set(err, rc, "run '%s' has a configuration this taskmap cannot read",
+				    name);
+	if ((sha = optional_string(root, "data_sha256")) && !(loaded->data_sha256 = strdup(sha)))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static int load_run(void *context, const struct tm_run_record *run)
+{
+	struct load_context *lc = context;
 
 	if (strcmp(run->kind, "train") != 0)
 		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE, "run '%s' is not a training run",
@@ -323,20 +348,18 @@ static int load_run(void *context, const struct tm_run_record *run)
 	if (!lc->any_status && strcmp(run->status, TM_RUN_DONE) == 0)
 		return lc->rc = tm_error_set(lc->err, TM_ERR_USAGE,
 					     "run '%s' is done already: nothing to resume", run->name);
-	if (!(root = json_loads(run->config_json, 0, &parse_error)))
-		return lc->rc = tm_error_set(lc->err, TM_ERR_INPUT,
-					     "run '%s' has an unreadable configuration: %s",
-					     run->name, parse_error.text);
-	loaded->owner = root;
-	loaded->run_id = run->id;
-	loaded->epochs_done = run->epochs_done;
-	if ((lc->rc = config_from_json(root, loaded)) < 0)
-		return lc->rc = tm_error_set(lc->err, lc->rc,
-					     "run '%s' has a configuration this taskmap cannot read",
-					     run->name);
-	if ((sha = optional_string(root, "data_sha256")) && !(loaded->data_sha256 = strdup(sha)))
-		return lc->rc = tm_error_set(lc->err, TM_ERR_NOMEM, "out of memory");
-	return 0;
+	return lc->rc = parse_config(run->name, run->config_json, run->id, run->epochs_done,
+				     lc->loaded, lc->err);
+}
+
+int tm_trainer_load_json(const char *config_json, int64_t run_id, int64_t epochs_done,
+			 struct tm_trainer_loaded *loaded, struct tm_error *err)
+{
+	char name[32];
+
+	memset(loaded, 0, sizeof(*loaded));
+	snprintf(name, sizeof(name), "%lld", (long long)run_id);
+	return parse_config(name, config_json, run_id, epochs_done, loaded, err);
 }
 
 int tm_trainer_load(struct tm_store *store, const char *which,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "parallel.h"
 #include "trainer.h"
 
 /* ---- the MLP (mlp.c) ------------------------------------------------------ */
@@ -173,11 +174,15 @@ void tm_weighting_destroy(struct tm_weighting *weighting);
  * positives, 1 for negatives; @pos_weight NULL for none) x, for DTB, the
  * sample difficulty, each task normalised by the labelled samples of the
  * task in the batch and the whole by 1/n_tasks. @logits are those of the
- * forward. Returns the number of labelled (i, t) pairs.
+ * forward. Under data-parallel training (@parallel with several ranks,
+ * else NULL) the batch is the global one: the per-task normalisers are
+ * summed over the ranks' parts. Returns the number of labelled (i, t) pairs
+ * of this rank's rows.
  */
 size_t tm_weighting_batch(struct tm_weighting *weighting, size_t n_rows,
 			  const int8_t *labels, const float *logits,
-			  const float *pos_weight, float *weight);
+			  const float *pos_weight, const struct tm_parallel *parallel,
+			  float *weight);
 
 /*
  * tm_weighting_step - after the backward of a batch: for uncertainty, add
@@ -437,6 +442,7 @@ struct tm_step {
 	float *weight, *dlogits;  /* scratch: max_batch x n_tasks each */
 	double *task_loss;        /* scratch: n_tasks */
 	struct tm_affinity *affinity; /* --affinity running sums, or NULL */
+	const struct tm_parallel *parallel; /* data-parallel ranks, or NULL for one process */
 };
 
 /*
@@ -445,6 +451,11 @@ struct tm_step {
  * class weight x task_scale), the weighted masked BCE into *@loss, backward,
  * the optimiser's update and the weighting's step. TM_ERR_NUMERIC when the
  * loss is not finite (the parameters are then left as they were).
+ *
+ * With @step->parallel of several ranks, @x holds this rank's part of the
+ * global batch (possibly no rows, @logits then unused): the normalisers,
+ * gradients, per-task losses and *@loss are summed over the ranks before
+ * the update, so every rank takes the same step (docs/methods.md).
  */
 int tm_step_update(struct tm_step *step, const struct tm_mlp_input *x, const int8_t *labels,
 		   const float *logits, double *loss, struct tm_error *err);

@@ -106,28 +106,52 @@ int tm_batch_build(struct tm_batch *batch, const struct tm_mlp *mlp, const size_
 	return 0;
 }
 
+/*
+ * sum_over_ranks - the global batch's gradients, per-task losses and loss
+ * from every rank's part (a no-op for one process).
+ */
+static void sum_over_ranks(struct tm_step *step, double *loss)
+{
+	const struct tm_parallel *p = step->parallel;
+
+	if (!p || p->size < 2)
+		return;
+	tm_parallel_sum_floats(p, step->mlp->gradients, step->mlp->n_parameters);
+	tm_parallel_sum_doubles(p, step->task_loss, step->mlp->n_tasks);
+	tm_parallel_sum_doubles(p, loss, 1);
+}
+
 int tm_step_update(struct tm_step *step, const struct tm_mlp_input *x, const int8_t *labels,
 		   const float *logits, double *loss, struct tm_error *err)
 {
 	size_t n = x->n_rows, T = step->mlp->n_tasks;
 
-	tm_weighting_batch(step->weighting, n, labels, logits, step->pos_weight, step->weight);
+	tm_weighting_batch(step->weighting, n, labels, logits, step->pos_weight, step->parallel,
+			   step->weight);
 	if (step->task_scale)
 		for (size_t i = 0; i < n; i++)
 			for (size_t t = 0; t < T; t++)
 				step->weight[i * T + t] *= step->task_scale[t];
 	*loss = tm_mlp_loss(step->mlp, n, labels, step->weight, step->dlogits, step->task_loss);
-	if (!isfinite(*loss))
-		return tm_error_set(err, TM_ERR_NUMERIC,
-				    "the training loss is not finite (diverged): try a smaller --lr");
-	if (step->affinity) {
-		int rc = tm_affinity_observe(step->affinity, step->mlp, step->optimizer, x, labels,
-					     step->weight, step->dlogits, step->task_loss, err);
+	if (step->affinity) { /* one process only (tm_trainer_check_config) */
+		int rc;
 
+		if (!isfinite(*loss))
+			return tm_error_set(err, TM_ERR_NUMERIC, "the training loss is not finite"
+					    " (diverged): try a smaller --lr");
+		rc = tm_affinity_observe(step->affinity, step->mlp, step->optimizer, x, labels,
+					 step->weight, step->dlogits, step->task_loss, err);
 		if (rc < 0)
 			return rc;
 	}
-	tm_mlp_backward(step->mlp, x, step->dlogits);
+	if (n)
+		tm_mlp_backward(step->mlp, x, step->dlogits);
+	else /* no rows of the global batch on this rank: it adds nothing */
+		memset(step->mlp->gradients, 0, step->mlp->n_parameters * sizeof(float));
+	sum_over_ranks(step, loss);
+	if (!isfinite(*loss))
+		return tm_error_set(err, TM_ERR_NUMERIC,
+				    "the training loss is not finite (diverged): try a smaller --lr");
 	if (step->affinity)
 		tm_affinity_heads(step->affinity, step->mlp);
 	tm_optimizer_step(step->optimizer, step->mlp->parameters, step->mlp->gradients);

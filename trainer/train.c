@@ -21,6 +21,17 @@
  * from (seed, "init") and each epoch's shuffle from one seeded from (seed,
  * epoch), so no RNG state has to survive between epochs; every sum runs in
  * a fixed order.
+ *
+ * Data-parallel training (config->parallel with several ranks, under
+ * mpirun): every rank builds the same model and shuffle; rank r owns the
+ * contiguous shard [shard_start[r], shard_start[r + 1]) of training
+ * positions and trains on its part of each global batch, the step summing
+ * gradients over the ranks (step.c). At the end of an epoch rank 0
+ * gathers the shards' logits and does everything a single process does
+ * with them (metrics, recording, checkpoint, the commit), then hands the
+ * per-task losses the weighting needs to the other ranks. Only rank 0 has a
+ * store. Every point where one rank can fail is followed by an agreement,
+ * so all ranks stop together.
  */
 #include "model.h"
 
@@ -83,6 +94,12 @@ struct trainer {
 	struct tm_task_metrics_record *metrics;
 	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
 	struct epoch_writer writer;
+	const struct tm_parallel *parallel; /* the ranks (a one-process stand-in without MPI) */
+	struct tm_parallel alone;          /* that stand-in */
+	int root;                          /* rank 0: the one with the store */
+	size_t *shard_start;               /* ranks + 1: the training positions of each rank */
+	size_t shard_lo, shard_hi;         /* this rank's */
+	size_t *local_positions;           /* the batch's positions this rank owns */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -107,6 +124,50 @@ static uint64_t mix_seed(uint64_t seed, uint64_t stream)
 
 #define INIT_STREAM 0xffffffffull
 
+/* shared - training with several ranks. */
+static int shared(const struct trainer *tr)
+{
+	return tr->parallel->size > 1;
+}
+
+/*
+ * agree - every rank's @rc combined (the worst): a rank that was fine is
+ * told that another one failed, so all of them stop together.
+ */
+static int agree(const struct trainer *tr, int rc, struct tm_error *err)
+{
+	int worst;
+
+	if (!shared(tr))
+		return rc;
+	worst = tm_parallel_agree(tr->parallel, rc);
+	if (worst < 0 && rc == 0)
+		return tm_error_set(err, worst, "another rank failed (%s); its message is on its stderr",
+				    tm_err_name(worst));
+	return worst;
+}
+
+/* choose_ranks - the ranks of config->parallel, or this process alone. */
+static void choose_ranks(struct trainer *tr)
+{
+	const struct tm_parallel *p = tr->config->parallel;
+
+	tr->alone = (struct tm_parallel){ .rank = 0, .size = 1 };
+	tr->parallel = p && p->size > 1 ? p : &tr->alone;
+	tr->root = tr->parallel->rank == 0;
+}
+
+/* set_up_shards - this rank's contiguous shard of the training positions. */
+static int set_up_shards(struct trainer *tr, struct tm_error *err)
+{
+	if (!(tr->shard_start = calloc((size_t)tr->parallel->size + 1, sizeof(size_t))))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	tm_parallel_shards(tr->parallel, tr->n_train, tr->shard_start);
+	tr->shard_lo = tr->shard_start[tr->parallel->rank];
+	tr->shard_hi = tr->shard_start[tr->parallel->rank + 1];
+	return 0;
+}
+
 static void *alloc_array(size_t n, size_t size, int *failed)
 {
 	void *p = calloc(n ? n : 1, size);
@@ -122,7 +183,7 @@ static void *alloc_array(size_t n, size_t size, int *failed)
  */
 static int mark_stale_runs(struct trainer *tr, struct tm_error *err)
 {
-	int rc = tm_store_mark_stale_runs(tr->store, err);
+	int rc = tr->root ? tm_store_mark_stale_runs(tr->store, err) : 0;
 
 	return rc < 0 ? rc : 0;
 }
@@ -176,6 +237,7 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
 	tr->writer.metrics = alloc_array(2 * T, sizeof(*tr->writer.metrics), &failed);
 	tr->batch_rows = alloc_array(B, sizeof(size_t), &failed);
+	tr->local_positions = alloc_array(B, sizeof(size_t), &failed);
 	if (tr->config->balance)
 		tr->pos_weight = alloc_array(T, sizeof(float), &failed);
 	if (failed || tr->n_train * T / T != tr->n_train)
@@ -198,7 +260,7 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 
 	tr->n_tasks = tr->dataset->n_tasks;
 	tr->n_batches = (tr->n_train + c->batch_size - 1) / c->batch_size;
-	if ((rc = allocate_buffers(tr, err)) < 0)
+	if ((rc = set_up_shards(tr, err)) < 0 || (rc = allocate_buffers(tr, err)) < 0)
 		return rc;
 	gather_labels(tr->dataset, tr->train_rows, tr->n_train, tr->train_labels, tr->train_labelled);
 	gather_labels(tr->dataset, tr->valid_rows, tr->n_valid, tr->valid_labels, tr->valid_labelled);
@@ -243,6 +305,8 @@ static void release(struct trainer *tr)
 	free(tr->order);
 	tm_batch_release(&tr->batch);
 	free(tr->batch_rows);
+	free(tr->local_positions);
+	free(tr->shard_start);
 	free(tr->batch_labels);
 	free(tr->batch_weight);
 	free(tr->dlogits);
@@ -280,27 +344,36 @@ static int forward_split(struct trainer *tr, const size_t *rows, size_t n, float
 	return 0;
 }
 
-/* train_batch - one optimisation step on the split positions @positions. */
+/*
+ * train_batch - one optimisation step on the global batch of split
+ * positions @positions, of which this rank trains those in its shard.
+ */
 static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 		       double *loss, struct tm_error *err)
 {
-	size_t T = tr->n_tasks, *rows = tr->batch_rows;
+	size_t T = tr->n_tasks, *rows = tr->batch_rows, *mine = tr->local_positions, m = 0;
 	struct tm_step step = { tr->mlp, tr->optimizer, tr->weighting, tr->pos_weight, NULL,
 				tr->batch_weight, tr->dlogits, tr->task_loss,
-				tr->affinity };
-	struct tm_mlp_input x;
-	const float *logits;
-	int rc;
+				tr->affinity, tr->parallel };
+	struct tm_mlp_input x = { 0 };
+	const float *logits = NULL;
+	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		rows[i] = tr->train_rows[positions[i]];
-		memcpy(tr->batch_labels + i * T, tr->train_labels + positions[i] * T, T);
+		if (positions[i] < tr->shard_lo || positions[i] >= tr->shard_hi)
+			continue;
+		mine[m] = positions[i];
+		rows[m] = tr->train_rows[positions[i]];
+		memcpy(tr->batch_labels + m * T, tr->train_labels + positions[i] * T, T);
+		m++;
 	}
-	if ((rc = build_batch(tr, rows, n, &x, err)) < 0)
+	if (m && (rc = build_batch(tr, rows, m, &x, err)) == 0) {
+		logits = tm_mlp_forward(tr->mlp, &x);
+		if (tr->config->record != TM_RECORD_EVAL_PASS)
+			tm_recorder_put(tr->recorder, mine, m, logits);
+	}
+	if ((rc = agree(tr, rc, err)) < 0)
 		return rc;
-	logits = tm_mlp_forward(tr->mlp, &x);
-	if (tr->config->record != TM_RECORD_EVAL_PASS)
-		tm_recorder_put(tr->recorder, positions, n, logits);
 	return tm_step_update(&step, &x, tr->batch_labels, logits, loss, err);
 }
 
@@ -521,20 +594,14 @@ static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)
 }
 
 /*
- * finish_epoch - clean passes, metrics, weighting update, the checkpoint,
- * then the atomic commit handed to the writer thread (after the previous
- * one is done).
+ * epoch_metrics - on rank 0, from the whole training split's logits: the
+ * validation pass and metrics, and the per-task training loss the weighting
+ * keeps (epoch_task_loss).
  */
-static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct tm_error *err)
+static int epoch_metrics(struct trainer *tr, struct tm_epoch_record *record, struct tm_error *err)
 {
-	struct tm_epoch_record record = { .run_id = tr->run_id, .epoch = (int64_t)epoch,
-					  .n_tasks = tr->n_tasks, .n_samples = tr->n_train,
-					  .metrics = tr->metrics, .valid_loss = NAN };
 	int rc;
 
-	if (tr->config->record == TM_RECORD_EVAL_PASS &&
-	    (rc = forward_split(tr, tr->train_rows, tr->n_train, tr->recorder->logits, err)) < 0)
-		return rc;
 	if (tr->n_valid &&
 	    (rc = forward_split(tr, tr->valid_rows, tr->n_valid, tr->valid_logits, err)) < 0)
 		return rc;
@@ -550,33 +617,95 @@ static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct
 			return rc;
 		for (size_t t = 0; t < tr->n_tasks; t++)
 			tr->metrics[t].loss = tr->epoch_task_loss[t];
-		record.train_loss = pooled_loss(tr, tr->metrics, tr->train_labelled);
+		record->train_loss = pooled_loss(tr, tr->metrics, tr->train_labelled);
 	} else if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
 				       tr->train_labelled, "train", tr->metrics,
-				       tr->epoch_task_loss, &record.train_loss,
+				       tr->epoch_task_loss, &record->train_loss,
 				       codes_in_metrics(tr) ? tr->recorder->quantised : NULL,
 				       err)) < 0) {
 		return rc;
 	}
-	record.n_metrics = tr->n_tasks;
+	record->n_metrics = tr->n_tasks;
 	if (tr->n_valid) {
 		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels, tr->n_valid,
 					tr->valid_labelled, "valid", tr->metrics + tr->n_tasks, NULL,
-					&record.valid_loss, NULL, err)) < 0)
+					&record->valid_loss, NULL, err)) < 0)
 			return rc;
-		record.n_metrics += tr->n_tasks;
+		record->n_metrics += tr->n_tasks;
 	}
-	tm_weighting_end_epoch(tr->weighting, tr->epoch_task_loss);
-	if ((rc = checkpoint(tr, &record, err)) < 0)
-		return rc;
-	record.seconds = now_seconds() - started;
-	record.samples_per_second = (double)tr->n_train / record.seconds;
-	if ((rc = join_writer(tr, err)) < 0 || (rc = start_writer(tr, &record, err)) < 0) {
-		free_checkpoint(&record);
-		return rc;
-	}
-	report_epoch(tr, &record);
 	return 0;
+}
+
+/*
+ * gather_epoch - every rank's shard of the epoch's training logits to rank
+ * 0 (an eval pass first computes them, each rank over its own shard).
+ */
+static int gather_epoch(struct trainer *tr, struct tm_error *err)
+{
+	float *logits = tr->recorder->logits;
+	int rc = 0;
+
+	if (tr->config->record == TM_RECORD_EVAL_PASS)
+		rc = forward_split(tr, tr->train_rows + tr->shard_lo, tr->shard_hi - tr->shard_lo,
+				   logits + tr->shard_lo * tr->n_tasks, err);
+	if ((rc = agree(tr, rc, err)) < 0)
+		return rc;
+	tm_parallel_gather_rows(tr->parallel, logits, tr->n_tasks, tr->shard_start);
+	return 0;
+}
+
+/* share_task_losses - rank 0's outcome and epoch_task_loss to every rank. */
+static int share_task_losses(struct trainer *tr, int rc, struct tm_error *err)
+{
+	if ((rc = agree(tr, rc, err)) < 0)
+		return rc;
+	tm_parallel_broadcast(tr->parallel, tr->epoch_task_loss, tr->n_tasks * sizeof(double));
+	return 0;
+}
+
+/*
+ * commit_epoch - on rank 0: the checkpoint, then the atomic commit handed
+ * to the writer thread (after the previous one is done), and the epoch's
+ * progress line.
+ */
+static int commit_epoch(struct trainer *tr, struct tm_epoch_record *record, double started,
+			struct tm_error *err)
+{
+	int rc;
+
+	if ((rc = checkpoint(tr, record, err)) < 0)
+		return rc;
+	record->seconds = now_seconds() - started;
+	record->samples_per_second = (double)tr->n_train / record->seconds;
+	if ((rc = join_writer(tr, err)) < 0 || (rc = start_writer(tr, record, err)) < 0) {
+		free_checkpoint(record);
+		return rc;
+	}
+	report_epoch(tr, record);
+	return 0;
+}
+
+/*
+ * finish_epoch - the whole split's logits on rank 0, its metrics, the
+ * weighting's update on every rank, then rank 0's checkpoint and commit.
+ */
+static int finish_epoch(struct trainer *tr, size_t epoch, double started, struct tm_error *err)
+{
+	struct tm_epoch_record record = { .run_id = tr->run_id, .epoch = (int64_t)epoch,
+					  .n_tasks = tr->n_tasks, .n_samples = tr->n_train,
+					  .metrics = tr->metrics, .valid_loss = NAN };
+	int rc = 0;
+
+	if ((rc = gather_epoch(tr, err)) < 0)
+		return rc;
+	if (tr->root)
+		rc = epoch_metrics(tr, &record, err);
+	if ((rc = share_task_losses(tr, rc, err)) < 0)
+		return rc;
+	tm_weighting_end_epoch(tr->weighting, tr->epoch_task_loss);
+	if (tr->root)
+		rc = commit_epoch(tr, &record, started, err);
+	return agree(tr, rc, err);
 }
 
 static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
@@ -585,7 +714,7 @@ static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
 	size_t B = tr->config->batch_size;
 	double started = now_seconds(), loss;
 	gsl_rng *rng = tm_rng_create(mix_seed(tr->config->seed, epoch));
-	int rc;
+	int rc, stop = 0;
 
 	if (!rng)
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
@@ -594,12 +723,20 @@ static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
 	for (size_t b = 0; b < tr->n_batches; b++) {
 		size_t start = b * B, n = tr->n_train - start < B ? tr->n_train - start : B;
 
+		/* a stop asked of any rank stops all of them before the same batch */
+		if (shared(tr) && tm_parallel_any(tr->parallel, stop))
+			return tm_error_set(err, TM_ERR_INTERRUPTED, "interrupted during epoch %zu",
+					    epoch + 1);
 		if ((rc = train_batch(tr, tr->order + start, n, &loss, err)) < 0)
 			return rc;
 		*samples_done += n;
-		if (report_batch(tr, epoch, b, loss, process_started, *samples_done) != 0)
-			return tm_error_set(err, TM_ERR_INTERRUPTED, "interrupted during epoch %zu",
-					    epoch + 1);
+		if (report_batch(tr, epoch, b, loss, process_started, *samples_done) != 0) {
+			if (shared(tr))
+				stop = 1;
+			else
+				return tm_error_set(err, TM_ERR_INTERRUPTED,
+						    "interrupted during epoch %zu", epoch + 1);
+		}
 	}
 	return finish_epoch(tr, epoch, started, err);
 }
@@ -621,6 +758,8 @@ static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
 		if (err)
 			*err = write_err;
 	}
+	if (!tr->root) /* the other ranks of an MPI run have no store */
+		return rc;
 	if (rc == 0 && tr->affinity)
 		rc = tm_affinity_write(tr->affinity, tr->store, tr->run_id, tr->config, err);
 	if (rc == 0)
@@ -766,6 +905,26 @@ fail:
 	return rc;
 }
 
+/*
+ * set_up_new_run - the model and buffers on every rank; on rank 0 also the
+ * data's hash, the configuration's JSON and the run in the store.
+ */
+static int set_up_new_run(struct trainer *tr, const struct tm_split *split, char sha[65],
+			  char **json, struct tm_error *err)
+{
+	int rc;
+
+	if (tr->root && ((rc = data_hash(tr->dataset, tr->config, sha, err)) < 0 ||
+			 (rc = tm_trainer_config_to_json(tr->config, sha[0] ? sha : NULL, json,
+							 err)) < 0))
+		return rc;
+	if ((rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) < 0 ||
+	    (rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err)) < 0 ||
+	    (rc = prepare(tr, err)) < 0 || (rc = mark_stale_runs(tr, err)) < 0)
+		return rc;
+	return tr->root ? create_run(tr, split, *json, sha, err) : 0;
+}
+
 int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
 		 const struct tm_split *split, const struct tm_trainer_config *config,
 		 const struct tm_progress *progress, int64_t *run_id,
@@ -779,16 +938,13 @@ int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
 	int rc;
 
 	*run_id = 0;
+	choose_ranks(&tr);
+	sha[0] = '\0';
 	if (problem) {
 		rc = tm_error_set(err, TM_ERR_USAGE, "%s", problem);
 		goto out;
 	}
-	if ((rc = data_hash(dataset, config, sha, err)) < 0 ||
-	    (rc = tm_trainer_config_to_json(config, sha[0] ? sha : NULL, &json, err)) < 0 ||
-	    (rc = copy_rows(&tr.train_rows, split->train, split->n_train, err)) < 0 ||
-	    (rc = copy_rows(&tr.valid_rows, split->valid, split->n_valid, err)) < 0 ||
-	    (rc = prepare(&tr, err)) < 0 || (rc = mark_stale_runs(&tr, err)) < 0 ||
-	    (rc = create_run(&tr, split, json, sha, err)) < 0)
+	if ((rc = agree(&tr, set_up_new_run(&tr, split, sha, &json, err), err)) < 0)
 		goto out;
 	*run_id = tr.run_id;
 	rc = train_epochs(&tr, 0, err);
@@ -825,7 +981,40 @@ static int read_split(struct trainer *tr, int64_t run_id, const char *name, size
 	return 0;
 }
 
-/* restore - the state after the last committed epoch (checkpoint and summaries). */
+/* share_blob - rank 0's byte string (*@bytes, *@n) to the other ranks, agreed. */
+static int share_blob(struct trainer *tr, void **bytes, size_t *n, struct tm_error *err)
+{
+	return agree(tr, tm_parallel_broadcast_blob(tr->parallel, bytes, n, err), err);
+}
+
+/*
+ * read_checkpoint - the last committed epoch's checkpoint: rank 0 reads it
+ * from the store and hands it to the other ranks.
+ */
+static int read_checkpoint(struct trainer *tr, struct tm_checkpoint *cp, struct tm_error *err)
+{
+	int64_t epoch;
+	int rc = 0;
+
+	memset(cp, 0, sizeof(*cp));
+	if (tr->root)
+		rc = tm_store_read_checkpoint(tr->store, tr->run_id, cp, err);
+	if ((rc = agree(tr, rc, err)) < 0 || !shared(tr))
+		return rc;
+	epoch = cp->epoch;
+	tm_parallel_broadcast(tr->parallel, &epoch, sizeof(epoch));
+	cp->epoch = epoch;
+	if ((rc = share_blob(tr, &cp->parameters, &cp->parameters_bytes, err)) < 0 ||
+	    (rc = share_blob(tr, &cp->optimizer, &cp->optimizer_bytes, err)) < 0 ||
+	    (rc = share_blob(tr, &cp->extra, &cp->extra_bytes, err)) < 0)
+		tm_checkpoint_release(cp);
+	return rc;
+}
+
+/*
+ * restore - the state after the last committed epoch (checkpoint, and on
+ * rank 0 the summaries of --keep summary).
+ */
 static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err)
 {
 	struct tm_checkpoint cp;
@@ -834,7 +1023,7 @@ static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err
 
 	if (epochs_done == 0)
 		return 0; /* nothing committed: start as a new run would */
-	if ((rc = tm_store_read_checkpoint(tr->store, tr->run_id, &cp, err)) < 0)
+	if ((rc = read_checkpoint(tr, &cp, err)) < 0)
 		return rc;
 	if (cp.epoch != epochs_done - 1 || cp.extra_bytes < sizeof(head) + tm_affinity_bytes(tr->affinity)) {
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's checkpoint is not of its last epoch");
@@ -855,7 +1044,8 @@ static int restore(struct trainer *tr, int64_t epochs_done, struct tm_error *err
 				    tm_affinity_bytes(tr->affinity), tm_affinity_bytes(tr->affinity),
 				    err)) < 0))
 		goto out;
-	for (size_t t = 0; tr->config->keep == TM_KEEP_SUMMARY && t < tr->n_tasks && rc == 0; t++) {
+	for (size_t t = 0; tr->root && tr->config->keep == TM_KEEP_SUMMARY && t < tr->n_tasks &&
+	     rc == 0; t++) {
 		struct tm_recorder *r = tr->recorder;
 
 		rc = tm_store_read_summary(tr->store, tr->run_id, (int64_t)t, tr->n_train,
@@ -881,6 +1071,44 @@ static int check_same_data(const struct tm_dataset *dataset, const struct tm_tra
 	return 0;
 }
 
+/*
+ * read_splits - the run's training and validation rows: rank 0 reads them
+ * from the store (after checking the data is the run's) and hands them on.
+ */
+static int read_splits(struct trainer *tr, const struct tm_trainer_loaded *loaded,
+		       struct tm_error *err)
+{
+	size_t bytes[2];
+	int rc = 0;
+
+	if (tr->root && (rc = check_same_data(tr->dataset, loaded, err)) == 0 &&
+	    (rc = read_split(tr, loaded->run_id, "train", &tr->train_rows, &tr->n_train, err)) == 0)
+		rc = read_split(tr, loaded->run_id, "valid", &tr->valid_rows, &tr->n_valid, err);
+	if ((rc = agree(tr, rc, err)) < 0 || !shared(tr))
+		return rc;
+	bytes[0] = tr->n_train * sizeof(size_t);
+	bytes[1] = tr->n_valid * sizeof(size_t);
+	if ((rc = share_blob(tr, (void **)&tr->train_rows, &bytes[0], err)) < 0 ||
+	    (rc = share_blob(tr, (void **)&tr->valid_rows, &bytes[1], err)) < 0)
+		return rc;
+	tr->n_train = bytes[0] / sizeof(size_t);
+	tr->n_valid = bytes[1] / sizeof(size_t);
+	return 0;
+}
+
+/* claim_for_resume - rank 0 claims the run, marks dead runs and the run running again. */
+static int claim_for_resume(struct trainer *tr, struct tm_error *err)
+{
+	int rc;
+
+	if (!tr->root)
+		return 0;
+	if ((rc = tm_store_claim_run(tr->store, tr->run_id, err)) < 0 ||
+	    (rc = mark_stale_runs(tr, err)) < 0)
+		return rc;
+	return 0;
+}
+
 int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 		    const struct tm_trainer_loaded *loaded,
 		    const struct tm_progress *progress, struct tm_error *err)
@@ -890,23 +1118,23 @@ int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 	const char *problem = tm_trainer_check_config(&loaded->config, 0);
 	int rc;
 
+	choose_ranks(&tr);
 	if (problem) {
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's configuration is invalid: %s", problem);
 		goto out;
 	}
-	if ((rc = check_same_data(dataset, loaded, err)) < 0 ||
-	    (rc = read_split(&tr, loaded->run_id, "train", &tr.train_rows, &tr.n_train, err)) < 0 ||
-	    (rc = read_split(&tr, loaded->run_id, "valid", &tr.valid_rows, &tr.n_valid, err)) < 0)
+	if ((rc = read_splits(&tr, loaded, err)) < 0)
 		goto out;
 	if (!tr.n_train || tr.config->batch_size > tr.n_train) {
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's training split is empty or too small");
 		goto out;
 	}
-	if ((rc = prepare(&tr, err)) < 0 ||
-	    (rc = tm_store_claim_run(tr.store, loaded->run_id, err)) < 0 ||
-	    (rc = mark_stale_runs(&tr, err)) < 0 ||
-	    (rc = restore(&tr, loaded->epochs_done, err)) < 0 ||
-	    (rc = tm_store_set_run_status(store, loaded->run_id, TM_RUN_RUNNING, NULL, err)) < 0)
+	if ((rc = agree(&tr, prepare(&tr, err), err)) < 0 ||
+	    (rc = agree(&tr, claim_for_resume(&tr, err), err)) < 0 ||
+	    (rc = agree(&tr, restore(&tr, loaded->epochs_done, err), err)) < 0 ||
+	    (rc = agree(&tr, tr.root ? tm_store_set_run_status(store, loaded->run_id,
+							       TM_RUN_RUNNING, NULL, err) : 0,
+			err)) < 0)
 		goto out;
 	rc = train_epochs(&tr, (size_t)loaded->epochs_done, err);
 out:

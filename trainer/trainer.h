@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "dataset.h"
+#include "parallel.h"
 #include "store.h"
 
 #define TM_TRAINER_MAX_HIDDEN 8 /* hidden layers at most */
@@ -91,6 +92,14 @@ struct tm_trainer_config {
 	size_t affinity_every;       /* --affinity-every: measure every k-th step, default 10 */
 	size_t affinity_sources;     /* --affinity-sources: TAG sources per step, 0 = all */
 	struct tm_trainer_source source; /* how the data was read */
+	/*
+	 * How the run is executed, not part of its recipe: the ranks of
+	 * `mpirun -np N taskmap train` (NULL: this process alone). Every rank
+	 * calls tm_train_run / tm_train_resume with the same data, split and
+	 * configuration; only rank 0 passes a store (the others pass NULL).
+	 * Recorded in the run's JSON as "ranks" when more than one.
+	 */
+	const struct tm_parallel *parallel;
 };
 
 /* tm_trainer_config_defaults - fill @config with the documented defaults. */
@@ -150,6 +159,15 @@ struct tm_trainer_loaded {
  */
 int tm_trainer_load(struct tm_store *store, const char *which,
 		    struct tm_trainer_loaded *loaded, struct tm_error *err);
+
+/*
+ * tm_trainer_load_json - like tm_trainer_load, from a run's configuration
+ * JSON text (runs.config), its id and committed epochs: how the ranks of an
+ * MPI run other than rank 0, which open no database, learn what to resume.
+ * Release with tm_trainer_loaded_release (also after a failure).
+ */
+int tm_trainer_load_json(const char *config_json, int64_t run_id, int64_t epochs_done,
+			 struct tm_trainer_loaded *loaded, struct tm_error *err);
 
 /* tm_trainer_loaded_release - free what tm_trainer_load allocated; accepts NULL. */
 void tm_trainer_loaded_release(struct tm_trainer_loaded *loaded);

@@ -175,7 +175,8 @@ out:
 
 size_t tm_weighting_batch(struct tm_weighting *weighting, size_t n_rows,
 			  const int8_t *labels, const float *logits,
-			  const float *pos_weight, float *weight)
+			  const float *pos_weight, const struct tm_parallel *parallel,
+			  float *weight)
 {
 	size_t n_tasks = weighting->n_tasks, labelled = 0;
 	int dtb = weighting->kind == TM_WEIGHTING_DTB;
@@ -200,6 +201,7 @@ size_t tm_weighting_batch(struct tm_weighting *weighting, size_t n_rows,
 			labelled++;
 		}
 	}
+	tm_parallel_sum_doubles(parallel, norm, n_tasks); /* the global batch's sums */
 	/* per-task factor: lambda_t / (T * sum of difficulties) */
 	for (size_t t = 0; t < n_tasks; t++)
 		norm[t] = norm[t] > 0 ? weighting->task_weight[t] / ((double)n_tasks * norm[t]) : 0;

@@ -1,0 +1,186 @@
+/*
+ * parallel-mpi.c - trainer/parallel.h over MPI (built with -Dmpi): the
+ * collectives of data-parallel training on MPI_COMM_WORLD. MPI's counts
+ * are ints, so long arrays go in chunks and row gathers count whole rows
+ * (a contiguous datatype of one row).
+ */
+#include "parallel.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+#define CHUNK (1 << 30) /* elements per collective call, below INT_MAX */
+
+int tm_parallel_built(void)
+{
+	return 1;
+}
+
+/* launcher_size - the rank count an MPI launcher put in the environment, or 0. */
+static long launcher_size(void)
+{
+	static const char *const names[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
+					     "SLURM_NTASKS", "MPI_LOCALNRANKS" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *value = getenv(names[i]);
+
+		if (value && *value)
+			return strtol(value, NULL, 10);
+	}
+	return 0;
+}
+
+int tm_parallel_launched(void)
+{
+	return launcher_size() > 1;
+}
+
+int tm_parallel_start(struct tm_parallel *p, struct tm_error *err)
+{
+	int provided, initialised;
+
+	(void)err;
+	p->rank = 0;
+	p->size = 1;
+	p->active = 0;
+	/* OMPI_COMM_WORLD_SIZE=1 too: mpirun -np 1 is a run under MPI */
+	if (!launcher_size() && !getenv("OMPI_COMM_WORLD_RANK") && !getenv("PMI_RANK"))
+		return 0;
+	MPI_Initialized(&initialised);
+	if (!initialised) {
+		/* only the main thread calls MPI; the epoch writer thread never does */
+		MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+		p->active = 1;
+	}
+	MPI_Comm_rank(MPI_COMM_WORLD, &p->rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &p->size);
+	return 0;
+}
+
+void tm_parallel_stop(struct tm_parallel *p)
+{
+	if (p && p->active) {
+		MPI_Finalize();
+		p->active = 0;
+	}
+}
+
+void tm_parallel_sum_floats(const struct tm_parallel *p, float *values, size_t n)
+{
+	if (!p || p->size < 2)
+		return;
+	for (size_t done = 0; done < n; done += CHUNK) {
+		int count = n - done < CHUNK ? (int)(n - done) : CHUNK;
+
+		MPI_Allreduce(MPI_IN_PLACE, values + done, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+	}
+}
+
+void tm_parallel_sum_doubles(const struct tm_parallel *p, double *values, size_t n)
+{
+	if (!p || p->size < 2)
+		return;
+	for (size_t done = 0; done < n; done += CHUNK) {
+		int count = n - done < CHUNK ? (int)(n - done) : CHUNK;
+
+		MPI_Allreduce(MPI_IN_PLACE, values + done, count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+	}
+}
+
+int tm_parallel_agree(const struct tm_parallel *p, int rc)
+{
+	int worst = rc;
+
+	if (p && p->size > 1)
+		MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+	return worst;
+}
+
+int tm_parallel_any(const struct tm_parallel *p, int flag)
+{
+	int local = flag != 0, any = local;
+
+	if (p && p->size > 1)
+		MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	return any;
+}
+
+void tm_parallel_broadcast(const struct tm_parallel *p, void *bytes, size_t n_bytes)
+{
+	if (!p || p->size < 2)
+		return;
+	for (size_t done = 0; done < n_bytes; done += CHUNK) {
+		int count = n_bytes - done < CHUNK ? (int)(n_bytes - done) : CHUNK;
+
+		MPI_Bcast((char *)bytes + done, count, MPI_BYTE, 0, MPI_COMM_WORLD);
+	}
+}
+
+int tm_parallel_broadcast_blob(const struct tm_parallel *p, void **bytes, size_t *n_bytes,
+			       struct tm_error *err)
+{
+	uint64_t size = p->rank == 0 ? (uint64_t)*n_bytes : 0;
+	void *copy = NULL;
+	int rc = 0;
+
+	if (p->size < 2)
+		return 0;
+	tm_parallel_broadcast(p, &size, sizeof(size));
+	if (p->rank != 0) {
+		*bytes = NULL;
+		*n_bytes = 0;
+		if (!(copy = malloc(size ? size : 1)))
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory for %llu bytes from rank 0",
+					  (unsigned long long)size);
+	}
+	if (tm_parallel_agree(p, rc) < 0) {
+		free(copy);
+		return rc < 0 ? rc : tm_error_set(err, TM_ERR_NOMEM, "a rank ran out of memory");
+	}
+	tm_parallel_broadcast(p, p->rank == 0 ? *bytes : copy, (size_t)size);
+	if (p->rank != 0) {
+		*bytes = copy;
+		*n_bytes = (size_t)size;
+	}
+	return 0;
+}
+
+void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t row_width,
+			     const size_t *shard_start)
+{
+	MPI_Datatype row;
+	int *counts, *offsets;
+
+	if (!p || p->size < 2 || row_width == 0)
+		return;
+	counts = malloc((size_t)p->size * sizeof(int));
+	offsets = malloc((size_t)p->size * sizeof(int));
+	if (!counts || !offsets) /* a few ints a rank: ending the job is the honest answer */
+		MPI_Abort(MPI_COMM_WORLD, TM_ERR_NOMEM);
+	for (int r = 0; r < p->size; r++) {
+		counts[r] = (int)(shard_start[r + 1] - shard_start[r]);
+		offsets[r] = (int)shard_start[r];
+	}
+	MPI_Type_contiguous((int)row_width, MPI_FLOAT, &row);
+	MPI_Type_commit(&row);
+	if (p->rank == 0)
+		MPI_Gatherv(MPI_IN_PLACE, 0, row, matrix, counts, offsets, row, 0, MPI_COMM_WORLD);
+	else
+		MPI_Gatherv(matrix + shard_start[p->rank] * row_width, counts[p->rank], row, NULL,
+			    NULL, NULL, row, 0, MPI_COMM_WORLD);
+	MPI_Type_free(&row);
+	free(counts);
+	free(offsets);
+}
+
+void tm_parallel_shards(const struct tm_parallel *p, size_t n, size_t *shard_start)
+{
+	size_t size = (size_t)p->size;
+
+	for (size_t r = 0; r <= size; r++)
+		shard_start[r] = n / size * r + (r < n % size ? r : n % size);
+}
