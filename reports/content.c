@@ -117,7 +117,9 @@ static void write_notices(struct report_writer *w, const struct report_data *dat
 {
 	if (notice && *notice) {
 		w->paragraph(w, 1, "notice");
-		w->strong(w, "Missing from this report: ");
+		/* the space outside: "**x: **" is no strong emphasis in CommonMark */
+		w->strong(w, "Missing from this report:");
+		w->text(w, " ");
 		w->text(w, notice);
 		w->text(w, ".");
 		w->paragraph(w, 0, "notice");

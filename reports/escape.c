@@ -4,8 +4,10 @@
  * and fields of gnuplot data files. Each escaper writes to a FILE (what the
  * writers use); the tm_report_escape_* wrappers return new strings.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -15,10 +17,31 @@ static int is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static int is_ascii_punctuation(unsigned char c)
+/*
+ * markdown_special - whether the character at @p of a fragment starting at
+ * @start could be read as CommonMark/GFM markup: emphasis, code, links and
+ * images, raw HTML, entities, table cells, strikethrough, GitHub's $ math;
+ * and, at the fragment's start (which may start a line), headings, list and
+ * block-quote markers and setext underlines, and the '.' or ')' of "1." /
+ * "1)" when a space or the end follows. Other punctuation (":", "-", "(", "/", ...) is left alone so that
+ * report.md stays readable in a terminal; "(" cannot open a link without
+ * an unescaped "]".
+ */
+static int markdown_special(const unsigned char *start, const unsigned char *p)
 {
-	return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) ||
-	       (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+	const unsigned char *q = start;
+
+	if (*p == '_' && p > start && isalnum(p[-1]) && isalnum(p[1]))
+		return 0; /* intraword: neither opens nor closes emphasis (task_03) */
+	if (strchr("\\`*_{}[]<>#!|~&$", *p))
+		return 1;
+	if (strchr("-+=", *p))
+		return p == start;
+	if (*p != '.' && *p != ')')
+		return 0;
+	while (q < p && *q >= '0' && *q <= '9')
+		q++;
+	return q == p && p > start && (p[1] == ' ' || p[1] == '\0');
 }
 
 int report_put_html(FILE *out, const char *text)
@@ -41,8 +64,10 @@ int report_put_html(FILE *out, const char *text)
 
 int report_put_markdown(FILE *out, const char *text)
 {
-	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
-		if (is_ascii_punctuation(*p) && putc('\\', out) == EOF)
+	const unsigned char *start = (const unsigned char *)(text ? text : "");
+
+	for (const unsigned char *p = start; *p; p++) {
+		if (markdown_special(start, p) && putc('\\', out) == EOF)
 			return TM_ERR_IO;
 		if (putc(is_control(*p) ? ' ' : *p, out) == EOF)
 			return TM_ERR_IO;

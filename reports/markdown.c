@@ -72,9 +72,11 @@ static void strong(struct report_writer *w, const char *text)
 static void code(struct report_writer *w, const char *text)
 {
 	size_t ticks = longest_backtick_run(text) + 1;
+	/* CommonMark strips one space each side; needed only beside a backtick */
+	const char *pad = text[0] == '`' || (text[0] && text[strlen(text) - 1] == '`') ? " " : "";
 
 	put_repeated(w->out, '`', ticks);
-	fprintf(w->out, " %s ", text);
+	fprintf(w->out, "%s%s%s", pad, text, pad);
 	put_repeated(w->out, '`', ticks);
 }
 
