@@ -3,7 +3,8 @@
  *
  * Two independent guards: the connection is opened SQLITE_OPEN_READONLY, and
  * an authorizer allows only reading (SELECT, reads, functions other than
- * load_extension, read-only PRAGMAs, recursive CTEs). Extension loading is
+ * load_extension, read-only PRAGMAs and those describing the schema,
+ * recursive CTEs). Extension loading is
  * never enabled on any connection.
  */
 #include "internal.h"
@@ -11,6 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* is_introspection_pragma - a pragma whose argument names what to describe. */
+static int is_introspection_pragma(const char *pragma)
+{
+	static const char *const names[] = {
+		"table_info", "table_xinfo", "table_list", "index_list", "index_info",
+		"index_xinfo", "foreign_key_list", "foreign_key_check", "integrity_check",
+		"quick_check",
+	};
+
+	for (size_t i = 0; pragma && i < sizeof(names) / sizeof(names[0]); i++)
+		if (sqlite3_stricmp(pragma, names[i]) == 0)
+			return 1;
+	return 0;
+}
 
 static int authorize_read_only(void *context, int action, const char *arg1,
 			       const char *arg2, const char *database,
@@ -28,9 +44,16 @@ static int authorize_read_only(void *context, int action, const char *arg1,
 			return SQLITE_DENY;
 		return SQLITE_OK;
 	case SQLITE_PRAGMA:
-		/* arg1 is the pragma, arg2 its argument: any argument may write */
+		/*
+		 * arg1 is the pragma, arg2 its argument: an argument may write
+		 * (journal_mode=DELETE), except for the pragmas that describe
+		 * the schema, which users need to find the columns
+		 * (PRAGMA table_info(runs)). The table-valued forms
+		 * (pragma_table_info('runs')) stay refused: preparing them
+		 * asks to update sqlite_schema.
+		 */
 		if (arg2)
-			return SQLITE_DENY;
+			return is_introspection_pragma(arg1) ? SQLITE_OK : SQLITE_DENY;
 		return sqlite3_stricmp(arg1, "wal_checkpoint") == 0 ? SQLITE_DENY : SQLITE_OK;
 	default:
 		return SQLITE_DENY;

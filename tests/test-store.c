@@ -239,6 +239,8 @@ static const char *const refused_sql[] = {
 	"SELECT 1; DELETE FROM runs",
 	"CREATE TABLE x (a)",
 	"VACUUM",
+	"SELECT * FROM pragma_journal_mode('delete')",
+	"PRAGMA foreign_keys = OFF",
 };
 
 START_TEST(query_refuses_writes)
@@ -275,6 +277,35 @@ START_TEST(query_reads_rows_and_pragmas)
 					" SELECT i FROM n; PRAGMA user_version; SELECT name FROM tasks",
 					ignore_row, &rows, &err), 0);
 	ck_assert_int_eq(rows, 3 /* column announcements */ + 3 + 1 + 2);
+	tm_store_close(store);
+}
+END_TEST
+
+/* count_values - a row callback counting data rows (not column announcements). */
+static int count_values(void *context, const struct tm_query_row *row)
+{
+	if (row->values)
+		(*(int *)context)++;
+	return 0;
+}
+
+START_TEST(query_describes_the_schema)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	int rows = 0;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	tm_store_close(store);
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	/* the columns of runs and its indexes: how a user finds what to select */
+	ck_assert_msg(tm_store_query(store, "PRAGMA table_info(runs)", count_values, &rows,
+				     &err) == 0, "%s", err.message);
+	ck_assert_int_gt(rows, 10);
+	rows = 0;
+	ck_assert_msg(tm_store_query(store, "PRAGMA index_list('runs'); PRAGMA quick_check",
+				     count_values, &rows, &err) == 0, "%s", err.message);
+	ck_assert_int_ge(rows, 2);
 	tm_store_close(store);
 }
 END_TEST
@@ -390,6 +421,7 @@ Suite *store_suite(void)
 	tcase_add_loop_test(tc, query_refuses_writes, 0,
 			    (int)(sizeof(refused_sql) / sizeof(refused_sql[0])));
 	tcase_add_test(tc, query_reads_rows_and_pragmas);
+	tcase_add_test(tc, query_describes_the_schema);
 	tcase_add_test(tc, not_a_database_is_left_untouched);
 	tcase_add_test(tc, foreign_sqlite_database_is_refused);
 	tcase_add_test(tc, directories_and_missing_files);
