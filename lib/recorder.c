@@ -98,6 +98,26 @@ static int check_create(taskmap *tm, size_t n_tasks, const char *const *task_nam
 	return 0;
 }
 
+/*
+ * release_run - undo what a failed taskmap_create_run set up, so that the
+ * handle is as before the call and a corrected call can follow. A writer
+ * that was created (its run row exists) marks that run failed.
+ */
+static void release_run(taskmap *tm)
+{
+	tm_dynamics_writer_destroy(tm->writer, TM_RUN_FAILED, "taskmap_create_run failed");
+	tm->writer = NULL;
+	free_names(tm->task_names, tm->n_tasks);
+	free_names(tm->sample_names, tm->n_samples);
+	free(tm->labels);
+	free(tm->epoch);
+	tm->task_names = tm->sample_names = NULL;
+	tm->labels = NULL;
+	tm->epoch = NULL;
+	tm->n_tasks = tm->n_samples = 0;
+	tm->run_id = 0;
+}
+
 TASKMAP_API int taskmap_create_run(taskmap *tm, const char *run_name, size_t n_tasks,
 				   const char *const *task_names, size_t n_samples,
 				   const char *const *sample_names, const int8_t *labels)
@@ -113,22 +133,29 @@ TASKMAP_API int taskmap_create_run(taskmap *tm, const char *run_name, size_t n_t
 	tm->n_samples = n_samples;
 	if (!(tm->task_names = copy_names(task_names, n_tasks)) ||
 	    (sample_names && !(tm->sample_names = copy_names(sample_names, n_samples))) ||
-	    !(tm->epoch = malloc(n_tasks * n_samples * sizeof(uint16_t))))
-		return fail(tm, TM_ERR_NOMEM, "out of memory");
+	    !(tm->epoch = malloc(n_tasks * n_samples * sizeof(uint16_t)))) {
+		rc = fail(tm, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (labels && (rc = copy_labels(tm, labels)) < 0)
-		return rc;
+		goto out;
 	for (size_t t = 0; t < n_tasks; t++)
 		for (size_t u = 0; u < t; u++)
-			if (strcmp(tm->task_names[t], tm->task_names[u]) == 0)
-				return tm_error_set(&tm->error, TM_ERR_USAGE,
-						    "task name '%s' is used twice", tm->task_names[t]);
+			if (strcmp(tm->task_names[t], tm->task_names[u]) == 0) {
+				rc = tm_error_set(&tm->error, TM_ERR_USAGE,
+						  "task name '%s' is used twice", tm->task_names[t]);
+				goto out;
+			}
 	spec.task_names = (const char *const *)tm->task_names;
 	spec.sample_names = (const char *const *)tm->sample_names;
 	if ((rc = tm_dynamics_writer_create(&tm->writer, tm->store, &spec, &tm->error)) < 0 ||
 	    (tm->labels && (rc = tm_dynamics_writer_labels(tm->writer, tm->labels, &tm->error)) < 0))
-		return rc;
+		goto out;
 	tm->run_id = tm_dynamics_writer_run_id(tm->writer);
 	return 0;
+out:
+	release_run(tm);
+	return rc;
 }
 
 /* encode_epoch - the caller's sample-major floats into the task-major buffer. */

@@ -67,7 +67,9 @@ TASKMAP_API int taskmap_open(taskmap **out, const char *db_path);
  * @labels: NULL or the gold labels, n_samples x n_tasks row-major (sample
  * i, task t at [i * n_tasks + t]): 0, 1, or -1 for a missing label. With
  * labels, the labels and predictions relatedness estimators work too.
- * All arrays are copied. One run per handle.
+ * All arrays are copied. One run per handle. On failure the handle is as
+ * before the call (nothing recorded, unless the database failed after the
+ * run was created: that run is marked failed), so a corrected call may follow.
  */
 TASKMAP_API int taskmap_create_run(taskmap *tm, const char *run_name, size_t n_tasks,
 				   const char *const *task_names, size_t n_samples,

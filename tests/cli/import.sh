@@ -190,6 +190,32 @@ if [ -n "${TASKMAP_RECORD_EXAMPLE:-}" ]; then
 	check api-recommend 0 $T --db api.db recommend --run example
 	contains api-group-a "$work/out" "a0, a1, a2"
 	contains api-group-b "$work/out" "b0, b1, b2"
+	# from Python through ctypes (docs/api.md): a refused create_run (a bad
+	# label) leaves the handle as before, so the corrected call records a run
+	cat >ctypes-record.py <<'EOF'
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+lib.taskmap_last_error.restype = ctypes.c_char_p
+lib.taskmap_run_id.restype = ctypes.c_int64
+tm = ctypes.c_void_p()
+assert lib.taskmap_open(ctypes.byref(tm), b"ctypes.db") == 0
+names = (ctypes.c_char_p * 2)(b"a", b"b")
+bad = (ctypes.c_int8 * 8)(1, 0, 0, 1, 1, 1, 5, 0)
+rc = lib.taskmap_create_run(tm, b"py", ctypes.c_size_t(2), names, ctypes.c_size_t(4), None, bad)
+print(rc, lib.taskmap_last_error(tm).decode())
+rc = lib.taskmap_create_run(tm, b"py", ctypes.c_size_t(2), names, ctypes.c_size_t(4), None, None)
+print(rc, lib.taskmap_run_id(tm))
+p = (ctypes.c_float * 8)(0.5, 0.25, 0.75, 1, 0, 0.5, 0.5, 0.5)
+print(lib.taskmap_add_epoch(tm, p, None), lib.taskmap_finish(tm))
+lib.taskmap_close(tm)
+EOF
+	libtaskmap=$(dirname "$TASKMAP_RECORD_EXAMPLE")/../lib/libtaskmap.so.0
+	check api-ctypes 0 python3 ctypes-record.py "$libtaskmap"
+	contains api-ctypes-bad-label "$work/out" "-3 the label of sample 3, task 'a' is 5, not 0, 1 or -1"
+	contains api-ctypes-retry "$work/out" "0 1"
+	contains api-ctypes-epoch "$work/out" "0 0"
+	check api-ctypes-run 0 $T --db ctypes.db runs --format csv
+	contains api-ctypes-run-done "$work/out" ",py,libtaskmap,import,done,"
 fi
 
 # the PyTorch recipe: its NumPy writer always (when NumPy is installed), the
