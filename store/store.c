@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -171,6 +172,28 @@ static int configure(struct tm_store *store, struct tm_error *err)
 	return store_exec(store, "PRAGMA synchronous = NORMAL", err);
 }
 
+/*
+ * why_not_opened - after SQLite failed to open @path, the system's reason
+ * (an errno), or 0. SQLite's own errno is of its last attempt (a read-only
+ * retry: ENOENT where creating the file met EACCES), so ask again: can the
+ * existing file be read (and written), or can a new one be created? A file
+ * created by this probe is removed at once; O_EXCL means it was ours.
+ */
+static int why_not_opened(const char *path, unsigned flags)
+{
+	int fd;
+
+	if (access(path, F_OK) == 0)
+		return access(path, (flags & TM_STORE_READONLY) ? R_OK : R_OK | W_OK) == 0 ? 0 : errno;
+	if (errno != ENOENT || (flags & TM_STORE_READONLY))
+		return errno;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+		return errno;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
 int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 		  struct tm_error *err)
 {
@@ -189,9 +212,14 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	store->flags = flags;
 	store->liveness_fd = -1;
 	if (sqlite3_open_v2(path, &store->db, open_flags, NULL) != SQLITE_OK) {
-		rc = tm_error_set(err, TM_ERR_IO, "cannot open database '%s': %s%s", path,
+		/* "unable to open database file" alone does not say what to fix */
+		int system_errno = why_not_opened(path, flags);
+
+		rc = tm_error_set(err, TM_ERR_IO, "cannot open database '%s': %s%s%s%s", path,
 				  store->db ? sqlite3_errmsg(store->db) : "out of memory",
-				  errno == EACCES ? " (permission denied)" : "");
+				  system_errno ? " (" : "",
+				  system_errno ? strerror(system_errno) : "",
+				  system_errno ? ")" : "");
 		goto fail;
 	}
 	/*

@@ -4,6 +4,8 @@
  * that are not taskmap databases (left byte-for-byte untouched).
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -361,6 +363,7 @@ START_TEST(unwritable_directory_fails_clearly)
 	struct tm_store *store = NULL;
 	struct tm_error err = { 0 };
 	char *locked = test_path(dir, "locked"), *path = test_path(locked, "x.db");
+	const char *reason;
 
 	ck_assert_int_eq(mkdir(locked, 0500), 0);
 	if (access(locked, W_OK) == 0) {
@@ -368,9 +371,14 @@ START_TEST(unwritable_directory_fails_clearly)
 		free(path);
 		path = strdup("/proc/taskmap-test.db");
 	}
+	/* the reason the system gives for not creating the file is in the message */
+	errno = 0;
+	ck_assert_int_lt(open(path, O_WRONLY | O_CREAT | O_EXCL, 0644), 0);
+	reason = strerror(errno);
 	ck_assert_int_eq(tm_store_open(&store, path, 0, &err), TM_ERR_IO);
 	ck_assert_ptr_null(store);
 	ck_assert_ptr_nonnull(strstr(err.message, "cannot open database"));
+	ck_assert_msg(strstr(err.message, reason), "'%s' does not say '%s'", err.message, reason);
 	chmod(locked, 0700);
 	free(path);
 	free(locked);
