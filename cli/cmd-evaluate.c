@@ -594,26 +594,31 @@ static void format_number(char *buffer, size_t size, double value, const char *f
 		snprintf(buffer, size, format, value);
 }
 
-static int add_row(struct output_table *table, const char *label, const char *kind,
+/*
+ * add_row - one evaluation's row. The table is rounded for reading; CSV and
+ * JSON carry every digit (%.17g round-trips) and whole counts as integers.
+ */
+static int add_row(struct output_table *table, int exact, const char *label, const char *kind,
 		   double n_groups, double models, const struct tm_evaluation_stats *s,
 		   double negative, double updates, double seconds, int is_reference)
 {
 	char cells[N_COLUMNS][32];
 	const char *values[N_COLUMNS];
 	static const int numeric[N_COLUMNS] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	const char *metric = exact ? "%.17g" : "%.4f";
 
 	snprintf(cells[0], sizeof(cells[0]), "%s", label);
 	snprintf(cells[1], sizeof(cells[1]), "%s", kind);
 	format_number(cells[2], 32, n_groups, "%.0f");
 	format_number(cells[3], 32, models, "%.0f");
-	format_number(cells[4], 32, s->roc_auc, "%.4f");
-	format_number(cells[5], 32, s->roc_auc_sd, "%.4f");
-	format_number(cells[6], 32, is_reference ? NAN : s->delta_m, "%.2f");
-	format_number(cells[7], 32, is_reference ? NAN : negative, "%.4g");
-	format_number(cells[8], 32, s->f1, "%.4f");
-	format_number(cells[9], 32, s->accuracy, "%.4f");
-	format_number(cells[10], 32, updates, "%.4g");
-	format_number(cells[11], 32, seconds, "%.2f");
+	format_number(cells[4], 32, s->roc_auc, metric);
+	format_number(cells[5], 32, s->roc_auc_sd, metric);
+	format_number(cells[6], 32, is_reference ? NAN : s->delta_m, exact ? "%.17g" : "%.2f");
+	format_number(cells[7], 32, is_reference ? NAN : negative, exact ? "%.17g" : "%.4g");
+	format_number(cells[8], 32, s->f1, metric);
+	format_number(cells[9], 32, s->accuracy, metric);
+	format_number(cells[10], 32, updates, exact ? "%.0f" : "%.4g");
+	format_number(cells[11], 32, seconds, exact ? "%.17g" : "%.2f");
 	format_number(cells[12], 32, (double)s->n_compared, "%.0f");
 	for (size_t i = 0; i < N_COLUMNS; i++)
 		values[i] = cells[i][0] || i < 2 ? cells[i] : NULL;
@@ -621,7 +626,7 @@ static int add_row(struct output_table *table, const char *label, const char *ki
 }
 
 /* random_mean - the mean over the random draws, printed (not stored) as one more row. */
-static int add_random_mean(struct output_table *table, const struct evaluate_state *st)
+static int add_random_mean(struct output_table *table, int exact, const struct evaluate_state *st)
 {
 	struct tm_evaluation_stats mean = { 0 };
 	double n = 0, negative = 0, models = 0, updates = 0, seconds = 0, groups = 0;
@@ -651,7 +656,7 @@ static int add_random_mean(struct output_table *table, const struct evaluate_sta
 	mean.delta_m /= n;
 	mean.f1 /= n;
 	mean.accuracy /= n;
-	return add_row(table, "random (mean)", "random-mean", groups, models, &mean, negative / n,
+	return add_row(table, exact, "random (mean)", "random-mean", groups, models, &mean, negative / n,
 		       updates, seconds, 0);
 }
 
@@ -662,17 +667,17 @@ static int print_results(const struct evaluate_state *st)
 		"negative_transfer", "f1", "accuracy", "parameter_updates", "seconds", "tasks_compared",
 	};
 	struct output_table *table = output_table_create(N_COLUMNS, names);
-	int rc = table ? 0 : -1;
+	int rc = table ? 0 : -1, exact = st->options->format != OUTPUT_TABLE;
 
 	for (size_t i = 0; rc == 0 && i < st->n_evaluations; i++) {
 		const struct evaluation *e = &st->evaluations[i];
 
-		rc = add_row(table, e->label, e->kind, (double)e->groups.n_groups,
+		rc = add_row(table, exact, e->label, e->kind, (double)e->groups.n_groups,
 			     (double)e->result.cost.models, &e->stats, (double)e->stats.n_negative,
 			     (double)e->result.cost.parameter_updates, e->result.seconds, i == 0);
 	}
 	if (rc == 0)
-		rc = add_random_mean(table, st);
+		rc = add_random_mean(table, exact, st);
 	if (rc == 0)
 		output_table_print(table, st->options->format);
 	output_table_destroy(table);

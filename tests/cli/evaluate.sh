@@ -36,6 +36,20 @@ contains "stored results" <($T query --db "$db" \
 	"SELECT 'n=' || count(*) FROM evaluation_results r JOIN evaluations e ON e.id = r.evaluation_id
 	 WHERE e.kind = 'single-task'") "n=48"
 
+# CSV carries every digit: single-task's mean AUC is the stored results' mean
+# (over tasks of the mean over seeds), not a 4-decimal rounding of it
+stored=$($T query --db "$db" --csv "SELECT avg(m) FROM (SELECT avg(roc_auc) AS m
+	FROM evaluation_results WHERE evaluation_id = (SELECT min(id) FROM evaluations
+	WHERE kind = 'single-task') GROUP BY task_index)" | tail -n 1)
+printed=$(awk -F, '$1 == "single-task" { print $5 }' "$work/latent.csv")
+if awk -v s="$stored" -v p="$printed" 'BEGIN { d = s - p; exit !(d < 1e-12 && d > -1e-12) }' &&
+	[ "${#printed}" -gt 8 ]; then
+	echo "ok   csv mean AUC $printed = stored $stored"
+else
+	echo "FAIL csv mean AUC $printed, stored $stored"
+	failures=$((failures + 1))
+fi
+
 # determinism: the same seeds give the same numbers (seconds aside)
 check "evaluate again" 0 $T evaluate --db "$db" --run run-1 \
 	--grouping-file "$work/latent.truth.json" --seeds 3 --random 3 --format csv -q
