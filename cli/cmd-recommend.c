@@ -24,7 +24,9 @@ const char cmd_recommend_usage[] =
 	"RUN, or of any run): per group its tasks, size, mean within-group similarity\n"
 	"(affinity in [0, 1]) and bootstrap stability. Flags: 'unstable' (the bootstrap\n"
 	"could not reproduce the group), 'train-alone' (a task related to no other task:\n"
-	"a candidate to train on its own). JSON is one object: {\"groups\": [{\"tasks\":\n"
+	"a candidate to train on its own; marked '*'); a task whose own bootstrap\n"
+	"stability is below 0.5 is marked '!' (JSON: \"unstable_tasks\", and every\n"
+	"task's \"task_stability\"). JSON is one object: {\"groups\": [{\"tasks\":\n"
 	"[...], ...}], \"k\", \"method\", \"relatedness\", \"memberships\", ...}.\n"
 	"Groups are numbered from 1 in every format (JSON: each group's \"group\"); a\n"
 	"task's \"memberships\" list its weight in group 1, 2, ... in that order.\n"
@@ -41,16 +43,27 @@ static json_t *json_number_or_null(double value)
 	return value == value ? json_real(value) : json_null();
 }
 
+/* task_unstable - task @i's bootstrap stability was measured and is below TM_TASK_UNSTABLE_BELOW. */
+static int task_unstable(const struct tm_recommendation *r, size_t i)
+{
+	return r->task_stability[i] == r->task_stability[i] &&
+	       r->task_stability[i] < TM_TASK_UNSTABLE_BELOW;
+}
+
 static json_t *group_json(const struct tm_recommendation *r, size_t g)
 {
 	const struct tm_recommended_group *group = &r->groups[g];
 	json_t *object = json_object(), *tasks = json_array(), *alone = json_array();
+	json_t *unstable = json_array();
 
 	for (size_t i = 0; i < group->n_tasks; i++)
 		json_array_append_new(tasks, json_string(group->names[i]));
-	for (size_t i = 0; i < r->n_tasks; i++)
+	for (size_t i = 0; i < r->n_tasks; i++) {
 		if (r->assignment[i] == g && r->train_alone[i])
 			json_array_append_new(alone, json_string(r->names[i]));
+		if (r->assignment[i] == g && task_unstable(r, i))
+			json_array_append_new(unstable, json_string(r->names[i]));
+	}
 	json_object_set_new(object, "group", json_integer((json_int_t)g + 1));
 	json_object_set_new(object, "tasks", tasks);
 	json_object_set_new(object, "size", json_integer((json_int_t)group->n_tasks));
@@ -59,13 +72,14 @@ static json_t *group_json(const struct tm_recommendation *r, size_t g)
 	json_object_set_new(object, "unstable", json_boolean(group->stability == group->stability &&
 							     group->stability < TM_UNSTABLE_BELOW));
 	json_object_set_new(object, "train_alone", alone);
+	json_object_set_new(object, "unstable_tasks", unstable);
 	return object;
 }
 
 static int print_json(const struct tm_recommendation *r)
 {
 	json_t *root = json_object(), *groups = json_array(), *memberships = json_object();
-	json_t *alone = json_array();
+	json_t *alone = json_array(), *task_stability = json_object(), *unstable = json_array();
 	char *text;
 
 	for (size_t g = 0; g < r->k; g++)
@@ -76,8 +90,12 @@ static int print_json(const struct tm_recommendation *r)
 		for (size_t g = 0; g < r->k; g++)
 			json_array_append_new(weights, json_real(r->membership[i * r->k + g]));
 		json_object_set_new(memberships, r->names[i], weights);
+		json_object_set_new(task_stability, r->names[i],
+				    json_number_or_null(r->task_stability[i]));
 		if (r->train_alone[i])
 			json_array_append_new(alone, json_string(r->names[i]));
+		if (task_unstable(r, i))
+			json_array_append_new(unstable, json_string(r->names[i]));
 	}
 	json_object_set_new(root, "run", json_string(r->run_name));
 	json_object_set_new(root, "run_id", json_integer(r->run_id));
@@ -94,6 +112,8 @@ static int print_json(const struct tm_recommendation *r)
 	json_object_set_new(root, "groups", groups);
 	json_object_set_new(root, "memberships", memberships);
 	json_object_set_new(root, "train_alone", alone);
+	json_object_set_new(root, "task_stability", task_stability);
+	json_object_set_new(root, "unstable_tasks", unstable);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	json_decref(root);
 	if (!text)
@@ -104,7 +124,10 @@ static int print_json(const struct tm_recommendation *r)
 	return EXIT_OK;
 }
 
-/* join_tasks - "a, b, c" in a new string; train-alone tasks marked with '*'. */
+/*
+ * join_tasks - "a, b, c" in a new string; train-alone tasks marked with '*',
+ * unstable tasks (bootstrap stability below TM_TASK_UNSTABLE_BELOW) with '!'.
+ */
 static char *join_tasks(const struct tm_recommendation *r, size_t g, const char *separator)
 {
 	size_t length = 1;
@@ -112,7 +135,7 @@ static char *join_tasks(const struct tm_recommendation *r, size_t g, const char 
 
 	for (size_t i = 0; i < r->n_tasks; i++)
 		if (r->assignment[i] == g)
-			length += strlen(r->names[i]) + strlen(separator) + 1;
+			length += strlen(r->names[i]) + strlen(separator) + 2;
 	if (!(text = malloc(length)))
 		return NULL;
 	text[0] = '\0';
@@ -123,6 +146,8 @@ static char *join_tasks(const struct tm_recommendation *r, size_t g, const char 
 			strcat(text, r->names[i]);
 			if (r->train_alone[i])
 				strcat(text, "*");
+			if (task_unstable(r, i))
+				strcat(text, "!");
 		}
 	return text;
 }
@@ -177,12 +202,16 @@ static int print_groups(const struct tm_recommendation *r, enum output_format fo
 	}
 	output_table_print(table, format);
 	if (format == OUTPUT_TABLE) {
-		int flagged = 0;
+		int flagged = 0, shaky = 0;
 
-		for (size_t i = 0; i < r->n_tasks; i++)
+		for (size_t i = 0; i < r->n_tasks; i++) {
 			flagged |= r->train_alone[i];
-		if (flagged) /* the legend of the '*' marks, only when one is shown */
+			shaky |= task_unstable(r, i);
+		}
+		if (flagged) /* the legends of the marks, only when one is shown */
 			printf("* train-alone candidate: related to no other task\n");
+		if (shaky)
+			printf("! unstable task: bootstrap stability below %g\n", TM_TASK_UNSTABLE_BELOW);
 	}
 	output_table_destroy(table);
 	return EXIT_OK;

@@ -50,6 +50,19 @@ check k-given 0 $T -q analyze --k 3 --relatedness predictions-epochwise,predicti
 check k-given-recommend 0 $T recommend --format json
 contains k-given-k "$work/out" '"k": 3,'
 
+# a task the bootstrap cannot place (stability 0.42 < 0.5) is marked in every format
+check unstable-task 0 $T -q analyze --relatedness datamap-stg --cluster kmeans --k 4 --bootstrap 10
+check unstable-table 0 $T recommend
+contains unstable-table-mark "$work/out" "task_06!"
+contains unstable-table-legend "$work/out" "! unstable task: bootstrap stability below 0.5"
+check unstable-csv 0 $T recommend --format csv
+contains unstable-csv-mark "$work/out" "task_06!"
+check unstable-json 0 $T recommend --format json
+contains unstable-json-list "$work/out" '"unstable_tasks": [
+    "task_06"
+  ]'
+contains unstable-json-stability "$work/out" '"task_06": 0.42'
+
 # degenerate inputs: a clear message and exit 2, nothing half-written
 before=$($T query "SELECT count(*) FROM analyses")
 check k-more-than-tasks 2 $T analyze --k 50
