@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the taskmap program's contract: help, version, exit
-# codes, errors on stderr, untouched non-database files, reported write errors.
+# codes, errors on stderr, untouched non-database files, reported write errors,
+# every table and column documented, cblas_* resolved to OpenBLAS.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -36,6 +37,34 @@ contains db-is-directory-message "$work/err" "it is a directory"
 mkfifo "$work/fifo"
 check db-is-fifo 1 timeout 5 $T --db "$work/fifo" runs
 contains db-is-fifo-message "$work/err" "not a regular file"
+
+# The database is a public interface: every table and column is in docs/schema.md
+schema_doc=${TASKMAP_SOURCE_ROOT:?}/docs/schema.md
+$T -q synth --out "$work/tiny.arff" --samples 60 --groups 2 --tasks-per-group 2 --features 3 >/dev/null &&
+	$T -q --db "$work/schema.db" train "$work/tiny.arff" --epochs 1 --batch 8 >/dev/null
+undocumented=""
+for table in $($T --db "$work/schema.db" query --csv \
+		"SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name" | tr -d '\r' | tail -n +2); do
+	grep -qF "\`$table\`" "$schema_doc" || undocumented="$undocumented $table"
+	for column in $($T --db "$work/schema.db" query --csv "PRAGMA table_info($table)" |
+			tr -d '\r' | tail -n +2 | cut -d, -f2); do
+		grep -qF -e "\`$column\`" -e "\`$table.$column\`" "$schema_doc" ||
+			undocumented="$undocumented $table.$column"
+	done
+done
+[ -z "$undocumented" ] && [ -n "${table:-}" ] && echo "ok   schema-documented" ||
+	{ echo "FAIL not in docs/schema.md:${undocumented:- (no tables read)}"; failures=$((failures + 1)); }
+
+# -Dblas=openblas (the default): taskmap's and GSL's cblas_* resolve to OpenBLAS
+if ldd "$TASKMAP" | grep -q libopenblas; then
+	LD_BIND_NOW=1 LD_DEBUG=bindings "$TASKMAP" --version >/dev/null 2>"$work/bindings"
+	grep -Eq "taskmap \[0\] to [^ ]*libopenblas[^ ]* \[0\]: normal symbol .cblas_sgemm'" "$work/bindings" &&
+		grep -Eq "libgsl[^ ]* \[0\] to [^ ]*libopenblas[^ ]* \[0\]: normal symbol .cblas_dgemm'" "$work/bindings" &&
+		! grep -q "to [^ ]*libgslcblas" "$work/bindings" &&
+		echo "ok   cblas-is-openblas" ||
+		{ echo "FAIL cblas_* do not all resolve to OpenBLAS"; grep cblas_ "$work/bindings" | head;
+		  failures=$((failures + 1)); }
+fi
 
 if [ -w /dev/full ]; then
 	$T --help >/dev/full 2>"$work/err"; status=$?
