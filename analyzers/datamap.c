@@ -257,6 +257,11 @@ static void loader_release(struct loader *loader)
 /* check_window - resolve epoch_to <= 0 and refuse empty or impossible windows. */
 static int check_window(struct loader *l, int64_t from, int64_t to, struct tm_error *err)
 {
+	int64_t given_from = from;
+	char given_to[24] = ""; /* TO 0 (the end) is written as an empty side, as the option takes it */
+
+	if (to != 0)
+		snprintf(given_to, sizeof(given_to), "%lld", (long long)to);
 	if (from < 0)
 		from += l->run.epochs_done;
 	if (to <= 0)
@@ -264,9 +269,11 @@ static int check_window(struct loader *l, int64_t from, int64_t to, struct tm_er
 	if (l->run.epochs_done <= 0)
 		return tm_error_set(err, TM_ERR_INPUT, "run '%s' has no committed epoch to analyse",
 				    l->run.name);
+	/* the message names the window as given; negative ends are resolved in brackets */
 	if (from < 0 || to > l->run.epochs_done || from >= to)
 		return tm_error_set(err, TM_ERR_USAGE,
-				    "the epoch window %lld:%lld is empty or outside the run's epochs 0:%lld",
+				    "the epoch window %lld:%s (%lld:%lld) is empty or outside the run's"
+				    " epochs 0:%lld", (long long)given_from, given_to,
 				    (long long)from, (long long)to, (long long)l->run.epochs_done);
 	l->from = from;
 	l->to = to;

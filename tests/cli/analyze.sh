@@ -71,6 +71,8 @@ check empty-window 2 $T analyze --epochs 3:3
 contains empty-window-message "$work/err" "empty"
 check window-outside 2 $T analyze --epochs 2:9
 contains window-outside-message "$work/err" "outside the run's epochs"
+check window-before-start 2 $T analyze --epochs -10:
+contains window-before-start-given "$work/err" "window -10: (-6:4)"
 check unknown-estimator 2 $T analyze --relatedness magic
 after=$($T query "SELECT count(*) FROM analyses")
 [ "$before" = "$after" ] && echo "ok   failed-analyses-write-nothing" ||
