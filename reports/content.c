@@ -328,14 +328,22 @@ static void write_evaluations(struct report_writer *w, const struct report_data 
 {
 	static const char *const headers[] = { "evaluation", "kind", "seeds", "models",
 					       "ROC-AUC", "sd", "Δm %", "neg. transfer",
-					       "F1", "accuracy" };
-	static const int numeric[] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 };
+					       "F1", "accuracy", "seconds" };
+	static const int numeric[] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	char buffer[32];
 
 	if (data->n_evaluations == 0)
 		return;
 	w->heading(w, 2, "Evaluations");
-	w->table_begin(w, 10, headers, numeric);
+	w->paragraph(w, 1, NULL);
+	w->text(w, "Held-out results of models trained with each grouping (taskmap evaluate): "
+		   "mean ROC-AUC over tasks and its sd across seeds; Δm is the mean relative "
+		   "ROC-AUC change against the single-task models of the same evaluation, in %; "
+		   "neg. transfer counts the tasks below their single-task model beyond noise; "
+		   "seconds is the training time. Each evaluation's rows start with its "
+		   "single-task reference (#N numbers them when there are several).");
+	w->paragraph(w, 0, NULL);
+	w->table_begin(w, 11, headers, numeric);
 	for (size_t e = 0; e < data->n_evaluations; e++) {
 		const struct tm_evaluation_summary *evaluation = &data->evaluations[e];
 
@@ -353,6 +361,7 @@ static void write_evaluations(struct report_writer *w, const struct report_data 
 		cell_text(w, evaluation->negative_transfer >= 0 ? buffer : "–", 1);
 		cell_number(w, evaluation->f1, 3);
 		cell_number(w, evaluation->accuracy, 3);
+		cell_number(w, evaluation->seconds, 1);
 		w->row(w, 0);
 	}
 	w->table_end(w);

@@ -33,9 +33,9 @@ static int markdown_special(const unsigned char *start, const unsigned char *p)
 
 	if (*p == '_' && p > start && isalnum(p[-1]) && isalnum(p[1]))
 		return 0; /* intraword: neither opens nor closes emphasis (task_03) */
-	if (strchr("\\`*_{}[]<>#!|~&$", *p))
+	if (strchr("\\`*_{}[]<>!|~&$", *p))
 		return 1;
-	if (strchr("-+=", *p))
+	if (strchr("#-+=", *p))
 		return p == start;
 	if (*p != '.' && *p != ')')
 		return 0;

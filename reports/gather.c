@@ -431,6 +431,33 @@ static int add_evaluation(void *context, const struct tm_evaluation_summary *eva
 	return out->label ? 0 : TM_ERR_NOMEM;
 }
 
+/*
+ * number_batches - each `taskmap evaluate` stores its single-task reference
+ * first, so a run evaluated several times holds several batches with the
+ * same labels; prefix the labels with "#N " (N counting batches in id order)
+ * so the table and the plot tell them apart. One batch: labels unchanged.
+ */
+static int number_batches(struct report_data *data)
+{
+	size_t batches = 0, batch = 0;
+
+	for (size_t e = 0; e < data->n_evaluations; e++)
+		batches += strcmp(data->evaluations[e].kind, "single-task") == 0;
+	for (size_t e = 0; batches > 1 && e < data->n_evaluations; e++) {
+		struct tm_evaluation_summary *evaluation = &data->evaluations[e];
+		size_t size = strlen(evaluation->label) + 24;
+		char *label = malloc(size);
+
+		if (!label)
+			return TM_ERR_NOMEM;
+		batch += strcmp(evaluation->kind, "single-task") == 0 || batch == 0;
+		snprintf(label, size, "#%zu %s", batch, evaluation->label);
+		free((char *)evaluation->label);
+		evaluation->label = label;
+	}
+	return 0;
+}
+
 /* ---- the whole -------------------------------------------------------------- */
 
 int report_gather(struct tm_store *store, const struct tm_report_options *options,
@@ -452,6 +479,8 @@ int report_gather(struct tm_store *store, const struct tm_report_options *option
 		return rc;
 	rc = tm_store_list_evaluation_summaries(store, data->run.id, add_evaluation,
 						&evaluations, err);
+	if (rc == 0)
+		rc = number_batches(data);
 	return rc == TM_ERR_NOMEM ? tm_error_set(err, rc, "out of memory") : rc;
 }
 

@@ -83,7 +83,8 @@ static const struct escape_case escape_cases[] = {
 	{ tm_report_escape_markdown, "12. x", "12\\. x" },
 	{ tm_report_escape_markdown, "0.65", "0.65" },
 	{ tm_report_escape_markdown, "[a](b) ![c] `d` ~e~ $f$ &amp; #g",
-	  "\\[a\\](b) \\!\\[c\\] \\`d\\` \\~e\\~ \\$f\\$ \\&amp; \\#g" },
+	  "\\[a\\](b) \\!\\[c\\] \\`d\\` \\~e\\~ \\$f\\$ \\&amp; #g" },
+	{ tm_report_escape_markdown, "# x", "\\# x" },
 	{ tm_report_escape_gnuplot, "it's", "it''s" },
 	{ tm_report_escape_gnuplot, "a\nb\r`c` @m \\", "a b `c` @m \\" },
 	{ tm_report_escape_datafield, "say \"hi\"", "say ''hi''" },
@@ -547,6 +548,34 @@ START_TEST(injected_names_stay_names)
 }
 END_TEST
 
+/* Two `taskmap evaluate` batches (each led by its single-task row) are told apart. */
+START_TEST(numbers_evaluation_batches)
+{
+	struct tm_report_outcome outcome;
+	char *md_path = report_file("report.md"), *md, *dat_path = report_file("evaluations.dat");
+	char *dat;
+
+	write_fixture();
+	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' \"INSERT INTO evaluations (id, run_id,"
+				  " grouping_id, label, kind, n_seeds, seconds) VALUES"
+				  " (5, 1, NULL, 'single-task', 'single-task', 1, 2.5),"
+				  " (6, 1, 2, 'recommended', 'grouping', 1, 0.75),"
+				  " (7, 1, NULL, 'single-task', 'single-task', 1, 2.5),"
+				  " (8, 1, 2, 'recommended', 'grouping', 1, 0.75)\"", db_path), 0);
+	write_report(0, NULL, &outcome);
+	md = test_read_file(md_path, NULL);
+	ck_assert_ptr_nonnull(md);
+	ck_assert_msg(strstr(md, "| \\#1 recommended | grouping |"), "batch 1");
+	ck_assert_msg(strstr(md, "| \\#2 single-task | single-task |"), "batch 2");
+	ck_assert_msg(strstr(md, "| \\#3 recommended | grouping |"), "evaluation rows in report.md");
+	ck_assert_msg(strstr(md, "| seconds |"), "evaluation rows in report.md");
+	dat = test_read_file(dat_path, NULL);
+	ck_assert_ptr_nonnull(dat);
+	ck_assert_msg(strstr(dat, "\t#3 recommended\n"), "labels in evaluations.dat");
+	free(md), free(dat), free(md_path), free(dat_path);
+}
+END_TEST
+
 START_TEST(reports_without_gnuplot)
 {
 	char *out = NULL, *html_path = report_file("index.html"), *html, *md;
@@ -624,6 +653,7 @@ Suite *reports_suite(void)
 	tcase_add_test(end_to_end, draws_a_chosen_task);
 	tcase_add_test(end_to_end, scripts_match_golden_files);
 	tcase_add_test(end_to_end, injected_names_stay_names);
+	tcase_add_test(end_to_end, numbers_evaluation_batches);
 	tcase_add_test(end_to_end, reports_without_gnuplot);
 	tcase_add_test(end_to_end, reports_a_run_not_analysed);
 	suite_add_tcase(suite, units);
