@@ -508,8 +508,9 @@ int cmd_select(int argc, char **argv, struct cli_context *context)
 	if (rc < 0) {
 		code = cli_fail(&err);
 	} else {
+		/* main's cli_finish_stdout reports a write error, once */
 		output_table_print(table, options.format);
-		code = cli_finish_stdout(EXIT_OK);
+		code = EXIT_OK;
 	}
 	output_table_destroy(table);
 	for (int i = 0; i < 3; i++)

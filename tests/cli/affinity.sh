@@ -24,6 +24,12 @@ check raw-tag 0 $T query "SELECT kind, symmetric FROM matrices WHERE estimator =
 contains raw-tag-asymmetric "$work/out" "affinity"
 check select 0 $T select --analysis latest --budget 2
 contains select-budget "$work/out" "exact"
+if [ -w /dev/full ]; then
+	$T select --analysis latest --budget 2 >/dev/full 2>"$work/full-err"
+	status=$?
+	check select-full-status 0 test "$status" -eq 1
+	check select-full-once 0 test "$(grep -c 'cannot write the output' "$work/full-err")" -eq 1
+fi
 check analyze-all 0 $T -q analyze --relatedness cosine,heads,datamap
 check recommend 0 $T recommend
 finish
