@@ -116,9 +116,10 @@ static void same_head(struct tm_mlp *mlp)
 
 START_TEST(tag_sign_follows_helping_and_hurting)
 {
-	/* _i 0: task 1 = task 0 (same labels, same head): a step on L_0 lowers L_1.
-	 * _i 1: opposite labels, same head: dL_1/dz = -dL_0/dz near sigma = 1/2, so
-	 * a step on L_0 raises L_1. */
+	/* _i even: task 1 = task 0 (same labels, same head): a step on L_0 lowers L_1.
+	 * _i odd: opposite labels, same head: dL_1/dz = -dL_0/dz near sigma = 1/2, so
+	 * a step on L_0 raises L_1. _i 0, 1 with SGD; 2, 3 with Adam's preconditioned
+	 * lookahead, measured on the second step (Adam's v from the first). */
 	struct small s;
 	double z[4];
 	struct tm_error err = { 0 };
@@ -126,11 +127,21 @@ START_TEST(tag_sign_follows_helping_and_hurting)
 	small_create(&s, 2, TM_AFFINITY_TAG, 7);
 	same_head(s.mlp);
 	for (size_t i = 0; i < N_ROWS; i++)
-		s.labels[i * 2 + 1] = _i == 0 ? s.labels[i * 2] : !s.labels[i * 2];
+		s.labels[i * 2 + 1] = _i % 2 == 0 ? s.labels[i * 2] : !s.labels[i * 2];
+	if (_i >= 2) {
+		tm_optimizer_destroy(s.optimizer);
+		s.config.optimizer = TM_OPTIMIZER_ADAM;
+		ck_assert_int_eq(tm_optimizer_create(&s.optimizer, TM_OPTIMIZER_ADAM,
+						     s.mlp->n_parameters, 0.001, 0, 0, &err), 0);
+		s.affinity->every = 2; /* measure step 0 and step 2 */
+		small_step(&s, 1);
+		small_step(&s, 1);
+		ck_assert_uint_eq(s.optimizer->steps, 2);
+	}
 	small_step(&s, 1);
 	ck_assert_int_eq(tm_affinity_matrix(s.affinity, TM_AFFINITY_TAG, z, NULL, &err), 0);
 	ck_assert_msg(z[0] > 0 && z[3] > 0, "self-affinity %g %g", z[0], z[3]);
-	if (_i == 0) {
+	if (_i % 2 == 0) {
 		ck_assert_msg(z[1] > 0 && z[2] > 0, "Z(0->1) %g Z(1->0) %g", z[1], z[2]);
 		ck_assert_double_eq_tol(z[1], z[0], 1e-5);
 	} else {
@@ -385,7 +396,7 @@ Suite *affinity_suite(void)
 	Suite *s = suite_create("affinity");
 	TCase *unit = tcase_create("unit"), *runs = tcase_create("runs");
 
-	tcase_add_loop_test(unit, tag_sign_follows_helping_and_hurting, 0, 2);
+	tcase_add_loop_test(unit, tag_sign_follows_helping_and_hurting, 0, 4);
 	tcase_add_test(unit, cosine_matches_finite_difference_gradients);
 	tcase_add_test(unit, observing_leaves_the_step_bit_identical);
 	tcase_add_loop_test(unit, heads_factors_group_parallel_rows, 0, 2);
