@@ -8,7 +8,8 @@
 #
 # Usage: bench/evaluate-datasets.sh [TASKMAP] [OUTDIR]
 #   TASKMAP defaults to build/cli/taskmap, OUTDIR to a new temporary folder.
-#   EPOCHS (default 20), SEEDS (3) and RANDOM (3) come from the environment.
+#   EPOCHS (default 20), SEEDS (3) and RANDOM_DRAWS (3) come from the
+#   environment (not RANDOM, which the shell redefines on every read).
 # Exits 77 when ../shared/data is absent.
 set -eu
 
