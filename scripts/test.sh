@@ -7,7 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-TASKMAP_SETUP_TESTS=1 scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+TASKMAP_SETUP_TESTS=1 scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 configure() { # configure DIR OPTIONS...
 	local dir=$1

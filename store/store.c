@@ -4,8 +4,12 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -194,12 +198,55 @@ static int why_not_opened(const char *path, unsigned flags)
 	return 0;
 }
 
+/*
+ * sidecar_exists - whether "<path><suffix>" exists (SQLite's -wal and -shm).
+ */
+static int sidecar_exists(const char *path, const char *suffix)
+{
+	char name[PATH_MAX];
+
+	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >= (int)sizeof(name))
+		return 1; /* cannot tell: assume it does */
+	return access(name, F_OK) == 0;
+}
+
+/*
+ * immutable_uri - for a read-only open of a database in a directory this
+ * process cannot write, with no -wal or -shm file beside it: a URI with
+ * immutable=1, else NULL. A WAL database needs its -shm file even to be
+ * read, and SQLite cannot create it there; without a -wal file nothing is
+ * pending, and nobody can write the database without creating one in that
+ * directory, so reading it as immutable reads what is committed. The path
+ * is percent-encoded. The result is new (free()).
+ */
+static char *immutable_uri(const char *path, unsigned flags)
+{
+	static const char prefix[] = "file:", suffix[] = "?immutable=1";
+	char *dir, *uri, *out;
+	int writable;
+
+	if (!(flags & TM_STORE_READONLY) || sidecar_exists(path, "-wal") ||
+	    sidecar_exists(path, "-shm") || !(dir = strdup(path)))
+		return NULL;
+	writable = access(strchr(dir, '/') ? dirname(dir) : ".", W_OK) == 0;
+	free(dir);
+	if (writable || !(uri = malloc(sizeof(prefix) + 3 * strlen(path) + sizeof(suffix))))
+		return NULL;
+	out = uri + sprintf(uri, "%s", prefix);
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		out += isalnum(*c) || strchr("/-._~", *c) ? sprintf(out, "%c", *c)
+			: sprintf(out, "%%%02X", *c);
+	strcpy(out, suffix);
+	return uri;
+}
+
 int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 		  struct tm_error *err)
 {
 	struct tm_store *store = NULL;
 	int open_flags = (flags & TM_STORE_READONLY) ? SQLITE_OPEN_READONLY
 		: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *uri = NULL;
 	int rc;
 
 	*out = NULL;
@@ -211,7 +258,9 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	}
 	store->flags = flags;
 	store->liveness_fd = -1;
-	if (sqlite3_open_v2(path, &store->db, open_flags, NULL) != SQLITE_OK) {
+	if ((uri = immutable_uri(path, flags)))
+		open_flags |= SQLITE_OPEN_URI;
+	if (sqlite3_open_v2(uri ? uri : path, &store->db, open_flags, NULL) != SQLITE_OK) {
 		/* "unable to open database file" alone does not say what to fix */
 		int system_errno = why_not_opened(path, flags);
 
@@ -232,9 +281,11 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	if ((rc = check_is_taskmap(store, err)) < 0 || (rc = configure(store, err)) < 0 ||
 	    (rc = store_migrate(store, err)) < 0)
 		goto fail;
+	free(uri);
 	*out = store;
 	return 0;
 fail:
+	free(uri);
 	tm_store_close(store);
 	return rc;
 }

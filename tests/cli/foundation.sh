@@ -73,4 +73,28 @@ if [ -w /dev/full ]; then
 		{ echo "FAIL full stdout not reported (exit $status)"; failures=$((failures + 1)); }
 fi
 
+# A database in a directory this user cannot write (shared results on a
+# read-only mount): readers work, a writer fails clearly. Needs root to
+# become another user; the binary and the copy must be readable by nobody.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v sqlite3 >/dev/null; then
+	ro=$(mktemp -d /tmp/taskmap-ro.XXXXXX)
+	$T --db "$ro/taskmap.db" -q synth --out "$ro/s.arff" --samples 200 >/dev/null 2>&1
+	$T --db "$ro/taskmap.db" -q train "$ro/s.arff" --run shared --epochs 1 >/dev/null 2>&1
+	sqlite3 "$ro/taskmap.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	rm -f "$ro/taskmap.db-wal" "$ro/taskmap.db-shm" "$ro/taskmap.db.trainers"
+	chmod 755 "$ro" && chmod 644 "$ro/taskmap.db" "$ro/s.arff" && chmod 555 "$ro"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	if as_nobody test -x "${TASKMAP}"; then
+		check readonly-dir-runs 0 as_nobody $T --db "$ro/taskmap.db" runs
+		contains readonly-dir-lists "$work/out" "shared"
+		check readonly-dir-query 0 as_nobody $T --db "$ro/taskmap.db" query "SELECT name FROM runs"
+		check readonly-dir-write-fails 1 as_nobody $T --db "$ro/taskmap.db" -q train "$ro/s.arff" --epochs 1
+		[ ! -e "$ro/taskmap.db-wal" ] && echo "ok   readonly-dir-left-alone" ||
+			{ echo "FAIL a file appeared in the read-only directory"; failures=$((failures + 1)); }
+	else
+		echo "skip readonly-dir: the binary is not reachable for nobody"
+	fi
+	chmod 755 "$ro"; rm -rf "$ro"
+fi
+
 finish
