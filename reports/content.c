@@ -299,13 +299,19 @@ static void write_flags(struct report_writer *w, const struct report_data *data)
 	w->paragraph(w, 0, NULL);
 }
 
-static void write_figures(struct report_writer *w, const struct report_plot_state *plots,
-			  size_t n_plots)
+static void write_figures(struct report_writer *w, const struct report_data *data,
+			  const struct report_plot_state *plots, size_t n_plots)
 {
 	w->heading(w, 2, "Plots");
 	for (size_t p = 0; p < n_plots; p++) {
 		if (plots[p].drawn) {
-			w->figure(w, plots[p].plot->name, plots[p].plot->title, plots[p].plot->caption);
+			char note[512] = "", caption[1536];
+
+			if (plots[p].plot->note)
+				plots[p].plot->note(data, note, sizeof(note));
+			report_printf(caption, sizeof(caption), "%s%s%s", plots[p].plot->caption,
+				      *note ? " " : "", note);
+			w->figure(w, plots[p].plot->name, plots[p].plot->title, caption);
 			continue;
 		}
 		w->paragraph(w, 1, "note");
@@ -439,7 +445,7 @@ void report_write_content(struct report_writer *w, const struct report_data *dat
 	write_summary(w, data);
 	write_grouping(w, data);
 	write_flags(w, data);
-	write_figures(w, plots, n_plots);
+	write_figures(w, data, plots, n_plots);
 	write_evaluations(w, data);
 	write_tasks(w, data);
 	write_configuration(w, data);

@@ -18,6 +18,7 @@
 #define REPORT_MAX_TICK_LABELS 60 /* beyond this, tick labels are thinned */
 #define REPORT_MAX_POINT_LABELS 40 /* name labels in the task map */
 #define REPORT_MAX_LABEL_CHARS 28  /* names in plots are cut to this many characters */
+#define REPORT_MAX_CURVE_PANELS 15 /* tasks with their own training-curve panel */
 
 enum report_task_flags {
 	REPORT_TASK_UNSTABLE = 1 << 0, /* stability below REPORT_UNSTABLE_BELOW */
@@ -157,6 +158,8 @@ struct report_plot {
 	/* write - DIR/<name>.dat and .gp */
 	int (*write)(const struct report_data *data, const char *dir, const char *name,
 		     struct tm_error *err);
+	/* note - a sentence for the caption that depends on the data ("" none); may be NULL */
+	void (*note)(const struct report_data *data, char *buffer, size_t size);
 };
 
 /* The plots in report order, ended by a zeroed entry (report.c). */
@@ -193,6 +196,14 @@ int plot_model_selection_write(const struct report_data *data, const char *dir,
 int plot_training_available(const struct report_data *data);
 int plot_training_write(const struct report_data *data, const char *dir, const char *name,
 			struct tm_error *err);
+void plot_training_note(const struct report_data *data, char *buffer, size_t size);
+/*
+ * report_curve_tasks - the tasks that get their own training-curve panel,
+ * into @positions (positions in tasks[]) with their @roles (static strings),
+ * each array of REPORT_MAX_CURVE_PANELS: every task not excluded when there
+ * are at most that many, else the data maps' panels; their count.
+ */
+size_t report_curve_tasks(const struct report_data *data, size_t *positions, const char **roles);
 int plot_training_focus_available(const struct report_data *data);
 int plot_training_focus_write(const struct report_data *data, const char *dir,
 			      const char *name, struct tm_error *err);
@@ -237,6 +248,12 @@ void plot_put_string(FILE *gp, const char *text);
  * then escaped with report_put_datafield. Tables show the full names.
  */
 void plot_put_label(FILE *dat, const char *name);
+
+/* plot_put_title - @name cut as by plot_put_label, as a gnuplot string (plot_put_string). */
+void plot_put_title(FILE *gp, const char *name);
+
+/* plot_label_chars - characters plot_put_label shows of @name (the ellipsis counted). */
+size_t plot_label_chars(const char *name);
 
 /* plot_tick_step - every how many-th of @n ticks to label. */
 size_t plot_tick_step(size_t n);

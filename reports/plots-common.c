@@ -130,9 +130,9 @@ void plot_put_number(FILE *dat, double value)
 		fputs("NaN", dat);
 }
 
-void plot_put_label(FILE *dat, const char *name)
+/* cut_name - @name cut to REPORT_MAX_LABEL_CHARS whole characters, "…" appended when cut. */
+static void cut_name(const char *name, char label[4 * REPORT_MAX_LABEL_CHARS + 4])
 {
-	char label[4 * REPORT_MAX_LABEL_CHARS + 4];
 	const unsigned char *p = (const unsigned char *)(name ? name : "");
 	size_t used = 0, chars = 0;
 
@@ -149,5 +149,29 @@ void plot_put_label(FILE *dat, const char *name)
 		used += 3;
 	}
 	label[used] = '\0';
+}
+
+void plot_put_label(FILE *dat, const char *name)
+{
+	char label[4 * REPORT_MAX_LABEL_CHARS + 4];
+
+	cut_name(name, label);
 	report_put_datafield(dat, label);
+}
+
+void plot_put_title(FILE *gp, const char *name)
+{
+	char label[4 * REPORT_MAX_LABEL_CHARS + 4];
+
+	cut_name(name, label);
+	plot_put_string(gp, label);
+}
+
+size_t plot_label_chars(const char *name)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	return chars > REPORT_MAX_LABEL_CHARS ? REPORT_MAX_LABEL_CHARS + 1 : chars;
 }

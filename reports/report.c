@@ -22,51 +22,53 @@ const struct report_plot report_plots[] = {
 	  "coloured by correctness; tasks whose maps look alike, with the same samples easy "
 	  "(top left), ambiguous (right) and hard (bottom left), are related, so the most and "
 	  "least typical task of each group should resemble each other.",
-	  plot_datamaps_available, plot_datamaps_write },
+	  plot_datamaps_available, plot_datamaps_write, NULL },
 	{ "datamap-task", "Data map of the chosen task",
 	  "The chosen task's data map at full size: confidence against variability for every "
 	  "stored training sample, coloured by correctness.",
-	  plot_datamap_focus_available, plot_datamap_focus_write },
+	  plot_datamap_focus_available, plot_datamap_focus_write, NULL },
 	{ "training-task", "Training curves of the chosen task",
 	  "Loss and ROC-AUC of the chosen task on the training and validation splits after "
 	  "each epoch; the shaded epochs are the ones the data maps summarise.",
-	  plot_training_focus_available, plot_training_focus_write },
+	  plot_training_focus_available, plot_training_focus_write, NULL },
 	{ "relatedness", "Task relatedness",
 	  "Each cell is how related the row task is to the column task (for similarities "
 	  "brighter means more related, for distances darker does); rows and columns follow "
 	  "the dendrogram and a frame marks each recommended group, so bright blocks on the "
 	  "diagonal are groups that belong together.",
-	  plot_relatedness_available, plot_relatedness_write },
+	  plot_relatedness_available, plot_relatedness_write, NULL },
 	{ "dendrogram", "Dendrogram",
 	  "Tasks merge bottom-up in the order of their relatedness, a merge's height being "
 	  "the distance at which it happened; branches are coloured by the group all their "
 	  "tasks share, and the dashed line is where the tree is cut into the groups.",
-	  plot_dendrogram_available, plot_dendrogram_write },
+	  plot_dendrogram_available, plot_dendrogram_write, NULL },
 	{ "task-map", "Map of the tasks",
 	  "Classical multidimensional scaling places the tasks in two dimensions so that "
 	  "distances between points approximate how unrelated the tasks are; colours are the "
 	  "recommended groups, which should form compact, separate clouds.",
-	  plot_task_map_available, plot_task_map_write },
+	  plot_task_map_available, plot_task_map_write, NULL },
 	{ "membership", "Group memberships",
 	  "Each column is a task and each row a group, the colour being how strongly the task "
 	  "belongs to the group (1 for hard assignments); tasks split between groups show "
 	  "several coloured cells in their column.",
-	  plot_membership_available, plot_membership_write },
+	  plot_membership_available, plot_membership_write, NULL },
 	{ "model-selection", "Choice of the number of groups",
 	  "The score of each candidate number of groups k under each criterion; the red ring "
 	  "and dashed line mark the k that was chosen.",
-	  plot_model_selection_available, plot_model_selection_write },
+	  plot_model_selection_available, plot_model_selection_write, NULL },
 	{ "training", "Training curves",
-	  "Loss of the whole model on the training and validation splits after each epoch, "
-	  "and each task's validation curve coloured by its group; the shaded epochs are the "
-	  "ones the data maps summarise.",
-	  plot_training_available, plot_training_write },
+	  "Loss of the whole model, then each task's ROC-AUC (its loss when no AUC was "
+	  "recorded), on the training split (dashed) and the validation split (solid) after "
+	  "each epoch, in the colour of the task's group; task panels share one scale, and the "
+	  "shaded epochs are the ones the data maps summarise. A validation curve that falls "
+	  "while its training curve rises is a task starting to overfit.",
+	  plot_training_available, plot_training_write, plot_training_note },
 	{ "evaluations", "Held-out comparison of groupings",
 	  "Mean held-out ROC-AUC over tasks of models trained with each grouping and baseline "
 	  "(bars: standard deviation across seeds; red: the grouping shown in this report); "
 	  "further right is better.",
-	  plot_evaluations_available, plot_evaluations_write },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  plot_evaluations_available, plot_evaluations_write, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static void release_points(struct report_points *points)

@@ -548,6 +548,34 @@ START_TEST(injected_names_stay_names)
 }
 END_TEST
 
+/* Each task has a panel of its own with its training and its validation curve. */
+START_TEST(draws_training_and_validation_per_task)
+{
+	struct tm_report_outcome outcome;
+	char *dat_path = report_file("training.dat"), *dat, *p;
+	size_t panels = 0;
+
+	write_fixture();
+	write_report(0, NULL, &outcome);
+	dat = test_read_file(dat_path, NULL);
+	ck_assert_ptr_nonnull(dat);
+	for (p = dat; (p = strstr(p, "# panel ")); p++) {
+		long epoch = 0;
+		double train = NAN, valid = NAN;
+
+		/* the first epoch: training ROC-AUC 0.65 for every task, validation 0.6 - 0.01 t */
+		ck_assert_int_eq(sscanf(strchr(p, '\n') + 1, "%ld\t%lf\t%lf", &epoch, &train,
+					&valid), 3);
+		ck_assert_int_eq(epoch, 1);
+		ck_assert_double_eq_tol(train, 0.65, 1e-6);
+		ck_assert(valid <= 0.6 + 1e-9 && valid >= 0.6 - 0.01 * (N_TASKS - 1) - 1e-9);
+		panels++;
+	}
+	ck_assert_uint_eq(panels, N_TASKS);
+	free(dat), free(dat_path);
+}
+END_TEST
+
 /* Two `taskmap evaluate` batches (each led by its single-task row) are told apart. */
 START_TEST(numbers_evaluation_batches)
 {
@@ -654,6 +682,7 @@ Suite *reports_suite(void)
 	tcase_add_test(end_to_end, scripts_match_golden_files);
 	tcase_add_test(end_to_end, injected_names_stay_names);
 	tcase_add_test(end_to_end, numbers_evaluation_batches);
+	tcase_add_test(end_to_end, draws_training_and_validation_per_task);
 	tcase_add_test(end_to_end, reports_without_gnuplot);
 	tcase_add_test(end_to_end, reports_a_run_not_analysed);
 	suite_add_tcase(suite, units);

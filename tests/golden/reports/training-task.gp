@@ -14,13 +14,15 @@ set border 3 lw 0.8 lc rgb '#555555'
 set tics nomirror out scale 0.5 textcolor rgb '#333333'
 set key noautotitle
 set palette defined (0 '#440154', 1 '#482878', 2 '#3e4a89', 3 '#31688e', 4 '#26828e', 5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')
-set xlabel 'epoch'
 set grid back lc rgb '#ececec' lw 0.6
 set key top right samplen 2 font ',9'
 set xtics font ',9'
 set ytics font ',9'
-set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
-set object 1 rectangle from first 1.5, graph 0 to first 6.5, graph 1 behind fillstyle solid 1.0 noborder fillcolor rgb '#f2f2f2'
+set offsets 0, 0, graph 0.05, graph 0.05
+set xlabel 'epoch'
+set xrange [1:6]
+set xtics 1
+set object 1 rectangle from first 1.5, graph 0 to first 6.0, graph 1 behind fillstyle solid 1.0 noborder fillcolor rgb '#f2f2f2'
 set multiplot layout 1,2 title 'x"); system("touch /tmp/taskmap-report-owned"); ("' noenhanced font ',11'
 set ylabel 'loss'
 plot 'training-task.dat' using 1:2 with linespoints pt 7 ps 0.4 lw 1.6 lc rgb '#31688e' title 'training', \
