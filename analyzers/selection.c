@@ -4,9 +4,11 @@
  * each task's best value (Standley et al., ICML 2020, section 3.3; TAG's
  * objective with negated affinities). Holds the problem's life cycle and
  * validation, the exact branch and bound, the cost-benefit greedy with its
- * a-posteriori bound, scoring and translation of choices between files, the
- * higher-order approximation from pairs and TAG's candidates from an
- * affinity matrix. The loss-file parser lives in selection-losses.c.
+ * a-posteriori bound and the swap local search after it, scoring and
+ * translation of choices between files, the higher-order approximation from
+ * pairs and TAG's candidates from an affinity matrix (every group, or a
+ * generated set: singletons, pairs, an average-linkage merge tree and given
+ * partitions). The loss-file parser lives in selection-losses.c.
  * Formulas and guarantees: docs/methods.md, "Group selection".
  */
 #include "selection.h"
@@ -22,18 +24,18 @@ int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
 				struct tm_selection_problem **out, struct tm_error *err)
 {
 	struct tm_selection_problem *problem = NULL;
-	size_t n_values = 0;
+	size_t n_values = 0, n_words = (n_tasks + 63) / 64, n_mask_words = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (n_tasks == 0 || n_tasks > TM_SELECTION_MAX_TASKS)
-		return tm_error_set(err, TM_ERR_USAGE, "selection needs 1 to %d tasks, got %zu",
-				    TM_SELECTION_MAX_TASKS, n_tasks);
-	if (tm_size_mul(n_tasks, n_networks, &n_values) < 0)
+	if (n_tasks == 0)
+		return tm_error_set(err, TM_ERR_USAGE, "selection needs at least one task");
+	if (tm_size_mul(n_tasks, n_networks, &n_values) < 0 ||
+	    tm_size_mul(n_words, n_networks, &n_mask_words) < 0)
 		return tm_error_set(err, TM_ERR_USAGE, "too many networks: %zu", n_networks);
 	if (!(problem = calloc(1, sizeof(*problem))) ||
 	    !(problem->task_names = calloc(n_tasks, sizeof(char *))) ||
-	    !(problem->members = calloc(n_networks ? n_networks : 1, sizeof(uint32_t))) ||
+	    !(problem->members = calloc(n_mask_words ? n_mask_words : 1, sizeof(uint64_t))) ||
 	    !(problem->cost = malloc((n_networks ? n_networks : 1) * sizeof(double))) ||
 	    !(problem->value = malloc((n_values ? n_values : 1) * sizeof(double)))) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
@@ -41,6 +43,7 @@ int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
 	}
 	problem->n_tasks = n_tasks;
 	problem->n_networks = n_networks;
+	problem->n_words = n_words;
 	for (size_t j = 0; j < n_networks; j++)
 		problem->cost[j] = 1.0;
 	for (size_t i = 0; i < n_values; i++)
@@ -90,11 +93,13 @@ static int copy_problem(const struct tm_selection_problem *problem,
 		tm_selection_problem_free(copy);
 		return rc;
 	}
-	memcpy(copy->members, problem->members, problem->n_networks * sizeof(uint32_t));
+	memcpy(copy->members, problem->members,
+	       problem->n_networks * problem->n_words * sizeof(uint64_t));
 	memcpy(copy->cost, problem->cost, problem->n_networks * sizeof(double));
 	memcpy(copy->value, problem->value,
 	       problem->n_networks * problem->n_tasks * sizeof(double));
 	copy->negated = problem->negated;
+	copy->candidates = problem->candidates;
 	*out = copy;
 	return 0;
 }
@@ -121,12 +126,13 @@ int tm_selection_set_task_names(struct tm_selection_problem *problem,
 	return 0;
 }
 
-static int popcount(uint32_t mask)
+/* set_size - the number of tasks in the @n_words-word set @mask. */
+static size_t set_size(const uint64_t *mask, size_t n_words)
 {
-	int count = 0;
+	size_t count = 0;
 
-	for (; mask; mask &= mask - 1)
-		count++;
+	for (size_t w = 0; w < n_words; w++)
+		count += (size_t)__builtin_popcountll(mask[w]);
 	return count;
 }
 
@@ -143,7 +149,7 @@ const char *tm_selection_network_label(const struct tm_selection_problem *proble
 		if (strlen(problem->task_names[t]) != 1)
 			short_names = 0;
 	for (size_t t = 0; t < problem->n_tasks && used + 1 < size; t++) {
-		if (!(problem->members[network] & (UINT32_C(1) << t)))
+		if (!tm_selection_solves(problem, network, t))
 			continue;
 		used += (size_t)snprintf(buffer + used, size - used, "%s%s",
 					 used && !short_names ? "+" : "",
@@ -154,17 +160,36 @@ const char *tm_selection_network_label(const struct tm_selection_problem *proble
 	return buffer;
 }
 
-int tm_selection_find_network(const struct tm_selection_problem *problem, uint32_t members,
+/* find_set - the first network solving exactly the tasks of the n_words-word set @mask
+ * at cost @cost, or SIZE_MAX. */
+static size_t find_set(const struct tm_selection_problem *problem, const uint64_t *mask,
+		       double cost)
+{
+	size_t w = problem->n_words;
+
+	for (size_t j = 0; j < problem->n_networks; j++)
+		if (problem->cost[j] == cost &&
+		    memcmp(problem->members + j * w, mask, w * sizeof(uint64_t)) == 0)
+			return j;
+	return SIZE_MAX;
+}
+
+int tm_selection_find_network(const struct tm_selection_problem *problem, uint64_t members,
 			      double cost, size_t *network, struct tm_error *err)
 {
 	for (size_t j = 0; j < problem->n_networks; j++) {
-		if (problem->members[j] == members && problem->cost[j] == cost) {
+		const uint64_t *row = problem->members + j * problem->n_words;
+		int same = row[0] == members;
+
+		for (size_t w = 1; w < problem->n_words && same; w++)
+			same = row[w] == 0;
+		if (same && problem->cost[j] == cost) {
 			*network = j;
 			return 0;
 		}
 	}
 	return tm_error_set(err, TM_ERR_NOT_FOUND, "no network of cost %g solves exactly "
-			    "task mask 0x%x", cost, (unsigned)members);
+			    "task mask 0x%llx", cost, (unsigned long long)members);
 }
 
 /* ---- validation ----------------------------------------------------------------- */
@@ -172,10 +197,11 @@ int tm_selection_find_network(const struct tm_selection_problem *problem, uint32
 static int check_network(const struct tm_selection_problem *problem, size_t j,
 			 struct tm_error *err)
 {
-	uint32_t all = (uint32_t)((UINT64_C(1) << problem->n_tasks) - 1);
+	size_t w = problem->n_words, spare = w * 64 - problem->n_tasks;
+	const uint64_t *row = problem->members + j * w;
 	char label[128];
 
-	if (problem->members[j] == 0 || (problem->members[j] & ~all))
+	if (set_size(row, w) == 0 || (spare && (row[w - 1] >> (64 - spare))))
 		return tm_error_set(err, TM_ERR_INPUT, "network %zu solves no task or a task "
 				    "beyond %zu", j, problem->n_tasks);
 	tm_selection_network_label(problem, j, label, sizeof(label));
@@ -184,7 +210,7 @@ static int check_network(const struct tm_selection_problem *problem, size_t j,
 				    "positive", j, label, problem->cost[j]);
 	for (size_t t = 0; t < problem->n_tasks; t++) {
 		double value = problem->value[j * problem->n_tasks + t];
-		int member = (problem->members[j] >> t) & 1;
+		int member = tm_selection_solves(problem, j, t);
 
 		if (member && !isfinite(value))
 			return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): value of "
@@ -198,9 +224,9 @@ int tm_selection_check(const struct tm_selection_problem *problem, struct tm_err
 {
 	int rc;
 
-	if (!problem || problem->n_tasks == 0 || problem->n_tasks > TM_SELECTION_MAX_TASKS)
-		return tm_error_set(err, TM_ERR_INPUT, "selection needs 1 to %d tasks",
-				    TM_SELECTION_MAX_TASKS);
+	if (!problem || problem->n_tasks == 0 ||
+	    problem->n_words != (problem->n_tasks + 63) / 64)
+		return tm_error_set(err, TM_ERR_INPUT, "selection needs at least one task");
 	for (size_t j = 0; j < problem->n_networks; j++)
 		if ((rc = check_network(problem, j, err)) < 0)
 			return rc;
@@ -241,7 +267,7 @@ static void best_values(const struct tm_selection_problem *problem, const size_t
 		for (size_t t = 0; t < n; t++) {
 			double value = problem->value[j * n + t];
 
-			if (((problem->members[j] >> t) & 1) &&
+			if (tm_selection_solves(problem, j, t) &&
 			    (value < best[t] || (value == best[t] && from && j < from[t]))) {
 				best[t] = value;
 				if (from)
@@ -305,8 +331,8 @@ int tm_selection_translate(const struct tm_selection_problem *from,
 
 		if (j >= from->n_networks)
 			return tm_error_set(err, TM_ERR_USAGE, "network %zu out of range", j);
-		if (tm_selection_find_network(to, from->members[j], from->cost[j], &mapped[i],
-					      NULL) < 0)
+		if ((mapped[i] = find_set(to, from->members + j * from->n_words,
+					  from->cost[j])) == SIZE_MAX)
 			return tm_error_set(err, TM_ERR_INPUT, "network %s has no counterpart",
 					    tm_selection_network_label(from, j, label,
 								       sizeof(label)));
@@ -334,7 +360,7 @@ static int utility_baseline(const struct tm_selection_problem *problem, double *
 		for (size_t j = 0; j < problem->n_networks; j++) {
 			double value = problem->value[j * n + t];
 
-			if (!((problem->members[j] >> t) & 1))
+			if (!tm_selection_solves(problem, j, t))
 				continue;
 			worst = fmax(worst, value);
 			best = fmin(best, value);
@@ -357,7 +383,7 @@ static double gain(const struct tm_selection_problem *problem, size_t j, const d
 	double sum = 0;
 
 	for (size_t t = 0; t < n; t++)
-		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < current[t])
+		if (tm_selection_solves(problem, j, t) && problem->value[j * n + t] < current[t])
 			sum += current[t] - problem->value[j * n + t];
 	return sum;
 }
@@ -367,7 +393,7 @@ static void apply(const struct tm_selection_problem *problem, size_t j, double *
 	size_t n = problem->n_tasks;
 
 	for (size_t t = 0; t < n; t++)
-		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < current[t])
+		if (tm_selection_solves(problem, j, t) && problem->value[j * n + t] < current[t])
 			current[t] = problem->value[j * n + t];
 }
 
@@ -523,11 +549,101 @@ static int online_bound(const struct tm_selection_problem *problem, double budge
 	return 0;
 }
 
+/*
+ * swap_search - local search after the greedy: replace one chosen network by an
+ * unchosen affordable one, or add one, whenever that raises the utility f by more than
+ * a rounding margin; for each chosen position in turn the best replacement (lowest
+ * index on ties), until a whole pass changes nothing. Only improving f, it keeps the
+ * greedy's guarantee; in TAG mode it trades the all-in-one group the greedy takes first
+ * (it covers most) for the group that completes a partition.
+ */
+static int swap_search(const struct tm_selection_problem *problem, double budget,
+		       const double *baseline, struct greedy_state *state, struct tm_error *err)
+{
+	size_t n = problem->n_tasks, m = problem->n_networks;
+	double *without = NULL, cost = 0;
+	unsigned char *chosen = NULL;
+	int changed = 1;
+
+	if (!(without = malloc(n * sizeof(double))) || !(chosen = calloc(m ? m : 1, 1))) {
+		free(without);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < state->n_chosen; i++) {
+		chosen[state->chosen[i]] = 1;
+		cost += problem->cost[state->chosen[i]];
+	}
+	for (int pass = 0; changed && pass < 1000; pass++) {
+		changed = 0;
+		/* position n_chosen stands for "add one more" */
+		for (size_t p = 0; p <= state->n_chosen; p++) {
+			double freed = p < state->n_chosen ? problem->cost[state->chosen[p]] : 0;
+			double old_gain, best_gain, margin;
+			size_t best = SIZE_MAX;
+
+			memcpy(without, baseline, n * sizeof(double));
+			for (size_t i = 0; i < state->n_chosen; i++)
+				if (i != p)
+					apply(problem, state->chosen[i], without);
+			old_gain = p < state->n_chosen ? gain(problem, state->chosen[p], without) : 0;
+			margin = 1e-12 * fmax(1, utility_of(baseline, state->current, n));
+			best_gain = old_gain + margin;
+			for (size_t j = 0; j < m; j++) {
+				double g;
+
+				if (chosen[j] || cost - freed + problem->cost[j] > budget)
+					continue;
+				g = gain(problem, j, without);
+				state->work++;
+				if (g > best_gain) {
+					best_gain = g;
+					best = j;
+				}
+			}
+			if (best == SIZE_MAX)
+				continue;
+			if (p < state->n_chosen)
+				chosen[state->chosen[p]] = 0;
+			else
+				state->n_chosen++;
+			chosen[best] = 1;
+			state->chosen[p] = best;
+			cost += problem->cost[best] - freed;
+			apply(problem, best, without);
+			memcpy(state->current, without, n * sizeof(double));
+			changed = 1;
+		}
+	}
+	state->utility = utility_of(baseline, state->current, n);
+	free(without);
+	free(chosen);
+	return 0;
+}
+
+/* task_bound - each task's best value in any network, summed in task order. */
+static double task_bound(const struct tm_selection_problem *problem)
+{
+	double *best = malloc(problem->n_tasks * sizeof(double)), sum;
+
+	if (!best)
+		return -INFINITY; /* still a bound */
+	for (size_t t = 0; t < problem->n_tasks; t++)
+		best[t] = INFINITY;
+	for (size_t j = 0; j < problem->n_networks; j++)
+		for (size_t t = 0; t < problem->n_tasks; t++)
+			if (tm_selection_solves(problem, j, t))
+				best[t] = fmin(best[t], problem->value[j * problem->n_tasks + t]);
+	sum = sum_values(best, problem->n_tasks);
+	free(best);
+	return sum;
+}
+
 static int solve_greedy(const struct tm_selection_problem *problem, double budget,
-			const double *baseline, struct tm_selection *out, struct tm_error *err)
+			const double *baseline, int local_search, struct tm_selection *out,
+			struct tm_error *err)
 {
 	struct greedy_state state = { 0 };
-	double single_utility = 0, slack = 0, trivial = 0;
+	double single_utility = 0, slack = 0;
 	size_t single;
 	int rc = 0;
 
@@ -544,7 +660,10 @@ static int solve_greedy(const struct tm_selection_problem *problem, double budge
 		apply(problem, single, state.current);
 		state.chosen[0] = single;
 		state.n_chosen = 1;
+		state.utility = single_utility;
 	}
+	if (local_search && (rc = swap_search(problem, budget, baseline, &state, err)) < 0)
+		goto out;
 	for (size_t t = 0; t < problem->n_tasks; t++) {
 		if (state.current[t] >= baseline[t]) {
 			rc = tm_error_set(err, TM_ERR_INPUT, "the greedy selection within budget "
@@ -557,17 +676,10 @@ static int solve_greedy(const struct tm_selection_problem *problem, double budge
 	    (rc = online_bound(problem, budget, state.current, &slack, err)) < 0)
 		goto out;
 	/* the trivial bound: every task at its best value anywhere */
-	for (size_t t = 0; t < problem->n_tasks; t++) {
-		double best = INFINITY;
-
-		for (size_t j = 0; j < problem->n_networks; j++)
-			if ((problem->members[j] >> t) & 1)
-				best = fmin(best, problem->value[j * problem->n_tasks + t]);
-		trivial += best;
-	}
-	out->lower_bound = fmax(out->objective - slack, trivial);
+	out->task_bound = task_bound(problem);
+	out->lower_bound = fmax(out->objective - slack, out->task_bound);
 	out->work = state.work;
-	out->method = TM_SELECTION_GREEDY;
+	out->method = local_search ? TM_SELECTION_HEURISTIC : TM_SELECTION_GREEDY;
 out:
 	free(state.chosen);
 	free(state.current);
@@ -627,7 +739,7 @@ static int improves(const struct tm_selection_problem *problem, size_t j, const 
 	size_t n = problem->n_tasks;
 
 	for (size_t t = 0; t < n; t++)
-		if (((problem->members[j] >> t) & 1) && problem->value[j * n + t] < level[t])
+		if (tm_selection_solves(problem, j, t) && problem->value[j * n + t] < level[t])
 			return 1;
 	return 0;
 }
@@ -693,7 +805,7 @@ static int search_init(struct search *search, const struct tm_selection_problem 
 	for (size_t j = m; j-- > 0;) {
 		search->suffix_cost[j] = fmin(search->suffix_cost[j + 1], problem->cost[j]);
 		for (size_t t = 0; t < n; t++) {
-			double value = ((problem->members[j] >> t) & 1) ? problem->value[j * n + t]
+			double value = tm_selection_solves(problem, j, t) ? problem->value[j * n + t]
 									 : INFINITY;
 
 			search->suffix_min[j * n + t] = fmin(search->suffix_min[(j + 1) * n + t],
@@ -724,7 +836,7 @@ static int solve_exact(const struct tm_selection_problem *problem, double budget
 		goto out;
 	/* a greedy incumbent makes the bound bite from the first node; ties still go to
 	 * the exact search's canonical choice because pruning is strict */
-	if (solve_greedy(problem, budget, baseline, &greedy, NULL) == 0)
+	if (solve_greedy(problem, budget, baseline, 1, &greedy, NULL) == 0)
 		search.best_objective = greedy.objective;
 	branch(&search, 0, 0, 0);
 	if (!search.found) {
@@ -735,6 +847,7 @@ static int solve_exact(const struct tm_selection_problem *problem, double budget
 	if ((rc = fill_result(problem, search.best, search.best_n, baseline, out, err)) < 0)
 		goto out;
 	out->lower_bound = out->objective;
+	out->task_bound = task_bound(problem);
 	out->work = search.nodes;
 	out->method = TM_SELECTION_EXACT;
 out:
@@ -755,7 +868,7 @@ int tm_selection_solve(const struct tm_selection_problem *problem, double budget
 		return tm_error_set(err, TM_ERR_USAGE, "the budget must be at least 1, got %g",
 				    budget);
 	if (method != TM_SELECTION_AUTO && method != TM_SELECTION_EXACT &&
-	    method != TM_SELECTION_GREEDY)
+	    method != TM_SELECTION_GREEDY && method != TM_SELECTION_HEURISTIC)
 		return tm_error_set(err, TM_ERR_USAGE, "unknown selection method %d", (int)method);
 	if ((rc = tm_selection_check(problem, err)) < 0)
 		return rc;
@@ -765,9 +878,11 @@ int tm_selection_solve(const struct tm_selection_problem *problem, double budget
 		goto out;
 	if (method == TM_SELECTION_AUTO)
 		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT ? TM_SELECTION_EXACT
-									 : TM_SELECTION_GREEDY;
-	rc = method == TM_SELECTION_EXACT ? solve_exact(problem, budget, baseline, out, err)
-					  : solve_greedy(problem, budget, baseline, out, err);
+									 : TM_SELECTION_HEURISTIC;
+	rc = method == TM_SELECTION_EXACT
+		     ? solve_exact(problem, budget, baseline, out, err)
+		     : solve_greedy(problem, budget, baseline, method == TM_SELECTION_HEURISTIC,
+				    out, err);
 	out->budget = budget;
 out:
 	if (rc < 0)
@@ -779,14 +894,14 @@ out:
 /* ---- higher-order approximation (Standley et al., section 3.3.2) -------------------- */
 
 /* hoa_value - mean over u in S\{t} of the value of t in the cost-1 pair network {t, u}. */
-static int hoa_value(const struct tm_selection_problem *problem, uint32_t members, size_t t,
+static int hoa_value(const struct tm_selection_problem *problem, uint64_t members, size_t t,
 		     double *value, struct tm_error *err)
 {
 	size_t n = problem->n_tasks, count = 0, pair;
 	double sum = 0;
 
 	for (size_t u = 0; u < n; u++) {
-		uint32_t mask = (UINT32_C(1) << t) | (UINT32_C(1) << u);
+		uint64_t mask = (UINT64_C(1) << t) | (UINT64_C(1) << u);
 
 		if (u == t || !((members >> u) & 1))
 			continue;
@@ -814,11 +929,12 @@ int tm_selection_hoa(const struct tm_selection_problem *problem,
 	    (rc = copy_problem(problem, &copy, err)) < 0)
 		return rc;
 	for (size_t j = 0; j < problem->n_networks; j++) {
-		if (problem->cost[j] != 1.0 || popcount(problem->members[j]) < 3)
+		if (problem->cost[j] != 1.0 ||
+		    set_size(problem->members + j * problem->n_words, problem->n_words) < 3)
 			continue;
 		for (size_t t = 0; t < n; t++)
-			if (((problem->members[j] >> t) & 1) &&
-			    (rc = hoa_value(problem, problem->members[j], t,
+			if (tm_selection_solves(problem, j, t) &&
+			    (rc = hoa_value(problem, problem->members[j * problem->n_words], t,
 					    &copy->value[j * n + t], err)) < 0)
 				goto out;
 	}
@@ -839,10 +955,6 @@ static int check_affinity(const double *affinity, size_t n_rows, size_t n_column
 				    "square", n_rows, n_columns);
 	if (n_rows == 0)
 		return tm_error_set(err, TM_ERR_INPUT, "the affinity matrix is empty");
-	if (n_rows > TM_SELECTION_MAX_AFFINITY_TASKS)
-		return tm_error_set(err, TM_ERR_USAGE, "selection from an affinity matrix "
-				    "enumerates every group and handles at most %d tasks, got %zu",
-				    TM_SELECTION_MAX_AFFINITY_TASKS, n_rows);
 	for (size_t i = 0; i < n_rows; i++)
 		for (size_t j = 0; j < n_rows; j++)
 			if (i != j && !isfinite(affinity[i * n_rows + j]))
@@ -851,41 +963,303 @@ static int check_affinity(const double *affinity, size_t n_rows, size_t n_column
 	return 0;
 }
 
+/*
+ * group_values - TAG's values of group @mask (n_words words) in @row: for t in the
+ * group -(mean over the other members j of Z(j -> t)), 0 alone; @scratch holds n
+ * indices.
+ */
+static void group_values(const double *affinity, size_t n, const uint64_t *mask,
+			 double *row, size_t *scratch)
+{
+	size_t size = 0;
+
+	for (size_t t = 0; t < n; t++)
+		if ((mask[t / 64] >> (t % 64)) & 1)
+			scratch[size++] = t;
+	for (size_t a = 0; a < size; a++) {
+		size_t t = scratch[a];
+		double sum = 0;
+
+		for (size_t b = 0; b < size; b++)
+			if (b != a)
+				sum += affinity[scratch[b] * n + t];
+		row[t] = size == 1 ? 0.0 : -sum / (double)(size - 1);
+	}
+}
+
+/* A growing list of candidate task sets, n_words words each. */
+struct set_list {
+	uint64_t *sets;
+	size_t n_words, count, capacity;
+};
+
+static int push_set(struct set_list *list, const uint64_t *mask, struct tm_error *err)
+{
+	if (list->count == list->capacity) {
+		size_t capacity = list->capacity ? 2 * list->capacity : 256;
+		uint64_t *grown = realloc(list->sets, capacity * list->n_words * sizeof(uint64_t));
+
+		if (!grown)
+			return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		list->sets = grown;
+		list->capacity = capacity;
+	}
+	memcpy(list->sets + list->count * list->n_words, mask, list->n_words * sizeof(uint64_t));
+	list->count++;
+	return 0;
+}
+
+/* push_tasks - the set of tasks @tasks[0..k) (k = 1 or 2 here). */
+static int push_tasks(struct set_list *list, const size_t *tasks, size_t k, uint64_t *scratch,
+		      struct tm_error *err)
+{
+	memset(scratch, 0, list->n_words * sizeof(uint64_t));
+	for (size_t i = 0; i < k; i++)
+		scratch[tasks[i] / 64] |= UINT64_C(1) << (tasks[i] % 64);
+	return push_set(list, scratch, err);
+}
+
+/* A set in a list being sorted (qsort passes no context, so each carries its width). */
+struct set_ref {
+	size_t size, n_words;
+	const uint64_t *words;
+};
+
+/* compare_sets - by size, then as binary numbers (the highest word first). */
+static int compare_sets(const void *a, const void *b)
+{
+	const struct set_ref *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	for (size_t w = x->n_words; w-- > 0;)
+		if (x->words[w] != y->words[w])
+			return x->words[w] < y->words[w] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * merge_tree - the n - 1 merged clusters of average-linkage agglomeration on
+ * S(i, j) = (Z(i -> j) + Z(j -> i)) / 2: repeatedly merge the two clusters of highest
+ * mean S over their cross pairs (first pair in index order on ties), updating by
+ * Lance-Williams; every merged cluster is pushed, so each level k of the tree (a
+ * partition into k groups) is among the candidates with the singletons.
+ */
+static int merge_tree(const double *affinity, size_t n, struct set_list *list,
+		      struct tm_error *err)
+{
+	size_t w = list->n_words, *size = NULL;
+	double *similarity = NULL;
+	uint64_t *clusters = NULL;
+	int rc = 0;
+
+	if (!(similarity = malloc(n * n * sizeof(double))) ||
+	    !(size = malloc(n * sizeof(size_t))) ||
+	    !(clusters = calloc(n * w, sizeof(uint64_t)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size[i] = 1;
+		clusters[i * w + i / 64] = UINT64_C(1) << (i % 64);
+		for (size_t j = 0; j < n; j++)
+			similarity[i * n + j] = 0.5 * (affinity[i * n + j] + affinity[j * n + i]);
+	}
+	for (size_t step = 0; step + 1 < n; step++) {
+		size_t a = SIZE_MAX, b = SIZE_MAX;
+		double best = -INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!size[i])
+				continue;
+			for (size_t j = i + 1; j < n; j++)
+				if (size[j] && (a == SIZE_MAX || similarity[i * n + j] > best)) {
+					best = similarity[i * n + j];
+					a = i;
+					b = j;
+				}
+		}
+		for (size_t c = 0; c < n; c++) {
+			double merged;
+
+			if (!size[c] || c == a || c == b)
+				continue;
+			merged = ((double)size[a] * similarity[a * n + c] +
+				  (double)size[b] * similarity[b * n + c]) /
+				 (double)(size[a] + size[b]);
+			similarity[a * n + c] = similarity[c * n + a] = merged;
+		}
+		size[a] += size[b];
+		size[b] = 0;
+		for (size_t k = 0; k < w; k++)
+			clusters[a * w + k] |= clusters[b * w + k];
+		if ((rc = push_set(list, clusters + a * w, err)) < 0)
+			goto out;
+	}
+out:
+	free(similarity);
+	free(size);
+	free(clusters);
+	return rc;
+}
+
+/* partition_groups - the groups of each partition of @labels (-1: in no group). */
+static int partition_groups(const int64_t *labels, size_t n_partitions, size_t n,
+			    struct set_list *list, uint64_t *scratch, struct tm_error *err)
+{
+	int rc;
+
+	for (size_t p = 0; p < n_partitions; p++) {
+		const int64_t *label = labels + p * n;
+
+		for (size_t t = 0; t < n; t++) {
+			int first = label[t] >= 0;
+
+			for (size_t u = 0; u < t && first; u++)
+				first = label[u] != label[t];
+			if (!first)
+				continue;
+			memset(scratch, 0, list->n_words * sizeof(uint64_t));
+			for (size_t u = t; u < n; u++)
+				if (label[u] == label[t])
+					scratch[u / 64] |= UINT64_C(1) << (u % 64);
+			if ((rc = push_set(list, scratch, err)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+#define ALL_PAIRS_TASKS 200 /* beyond, each task's PAIR_SOURCES best sources */
+#define PAIR_SOURCES 4
+
+/* pairs - every pair, or each task t with its PAIR_SOURCES sources j of highest Z(j -> t)
+ * (ties: lower j), which keeps every task's best pair and so the all-groups bound. */
+static int pairs(const double *affinity, size_t n, struct set_list *list, uint64_t *scratch,
+		 struct tm_error *err)
+{
+	size_t pair[2];
+	int rc;
+
+	for (size_t t = 0; t < n; t++) {
+		size_t best[PAIR_SOURCES], found = 0;
+
+		if (n <= ALL_PAIRS_TASKS) {
+			for (size_t u = t + 1; u < n; u++) {
+				pair[0] = t;
+				pair[1] = u;
+				if ((rc = push_tasks(list, pair, 2, scratch, err)) < 0)
+					return rc;
+			}
+			continue;
+		}
+		for (size_t j = 0; j < n; j++) {
+			size_t at = found;
+
+			if (j == t)
+				continue;
+			while (at > 0 && affinity[j * n + t] > affinity[best[at - 1] * n + t])
+				at--;
+			if (at >= PAIR_SOURCES)
+				continue;
+			if (found < PAIR_SOURCES)
+				found++;
+			memmove(best + at + 1, best + at, (found - 1 - at) * sizeof(size_t));
+			best[at] = j;
+		}
+		for (size_t i = 0; i < found; i++) {
+			pair[0] = t;
+			pair[1] = best[i];
+			if ((rc = push_tasks(list, pair, 2, scratch, err)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* candidate_sets - the generated candidates, sorted and each once, in @list. */
+static int candidate_sets(const double *affinity, size_t n, const int64_t *labels,
+			  size_t n_partitions, struct set_list *list, struct tm_error *err)
+{
+	uint64_t *scratch = calloc(list->n_words, sizeof(uint64_t)), *sorted = NULL;
+	size_t kept = 0, w = list->n_words;
+	struct set_ref *refs = NULL;
+	int rc = 0;
+
+	if (!scratch)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t t = 0; t < n && rc == 0; t++)
+		rc = push_tasks(list, &t, 1, scratch, err);
+	if (rc < 0 || (rc = pairs(affinity, n, list, scratch, err)) < 0 ||
+	    (rc = merge_tree(affinity, n, list, err)) < 0 ||
+	    (labels && (rc = partition_groups(labels, n_partitions, n, list, scratch, err)) < 0))
+		goto out;
+	if (!(refs = malloc(list->count * sizeof(*refs))) ||
+	    !(sorted = malloc(list->count * w * sizeof(uint64_t)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < list->count; i++)
+		refs[i] = (struct set_ref){ set_size(list->sets + i * w, w), w,
+					    list->sets + i * w };
+	qsort(refs, list->count, sizeof(*refs), compare_sets);
+	for (size_t i = 0; i < list->count; i++) {
+		if (kept && compare_sets(&refs[i - 1], &refs[i]) == 0)
+			continue;
+		memcpy(sorted + kept * w, refs[i].words, w * sizeof(uint64_t));
+		kept++;
+	}
+	free(list->sets);
+	list->sets = sorted;
+	list->count = kept;
+	list->capacity = list->count;
+	sorted = NULL;
+out:
+	free(refs);
+	free(sorted);
+	free(scratch);
+	return rc;
+}
+
 int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,
-			       const char *const *names, struct tm_selection_problem **out,
+			       const char *const *names, const int64_t *labels,
+			       size_t n_partitions, struct tm_selection_problem **out,
 			       struct tm_error *err)
 {
 	struct tm_selection_problem *problem = NULL;
-	size_t n = n_rows, n_groups;
+	struct set_list list = { 0 };
+	size_t n = n_rows, *scratch = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((rc = check_affinity(affinity, n_rows, n_columns, err)) < 0)
 		return rc;
-	n_groups = ((size_t)1 << n) - 1;
-	if ((rc = tm_selection_problem_create(n, n_groups, &problem, err)) < 0 ||
+	list.n_words = (n + 63) / 64;
+	if (n <= TM_SELECTION_ALL_GROUPS_TASKS) {
+		/* every non-empty group: network g - 1 is mask g */
+		for (uint64_t g = 1; g < (UINT64_C(1) << n) && rc == 0; g++)
+			rc = push_set(&list, &g, err);
+	} else {
+		rc = candidate_sets(affinity, n, labels, n_partitions, &list, err);
+	}
+	if (rc < 0 || (rc = tm_selection_problem_create(n, list.count, &problem, err)) < 0 ||
 	    (names && (rc = tm_selection_set_task_names(problem, names, err)) < 0))
 		goto out;
-	problem->negated = 1;
-	for (size_t g = 1; g <= n_groups; g++) {
-		double *row = problem->value + (g - 1) * n;
-		int size = popcount((uint32_t)g);
-
-		problem->members[g - 1] = (uint32_t)g;
-		for (size_t t = 0; t < n; t++) {
-			double sum = 0;
-
-			if (!((g >> t) & 1))
-				continue;
-			for (size_t j = 0; j < n; j++)
-				if (j != t && ((g >> j) & 1))
-					sum += affinity[j * n + t];
-			row[t] = size == 1 ? 0.0 : -sum / (double)(size - 1);
-		}
+	if (!(scratch = malloc(n * sizeof(size_t)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
 	}
+	problem->negated = 1;
+	problem->candidates = n > TM_SELECTION_ALL_GROUPS_TASKS;
+	memcpy(problem->members, list.sets, list.count * list.n_words * sizeof(uint64_t));
+	for (size_t g = 0; g < list.count; g++)
+		group_values(affinity, n, list.sets + g * list.n_words, problem->value + g * n,
+			     scratch);
 	*out = problem;
 	problem = NULL;
 out:
+	free(scratch);
+	free(list.sets);
 	tm_selection_problem_free(problem);
 	return rc;
 }

@@ -7,16 +7,19 @@
  * (Standley et al., ICML 2020, section 3.3). TAG's objective (Fifty et al.,
  * NeurIPS 2021) is the same problem with value = -(mean in-group affinity).
  *
- * Solvers: exact branch and bound, and a cost-benefit greedy with a proven
- * and an a-posteriori quality bound. Candidates come from Standley et al.'s
- * loss files (tm_selection_losses_read), from the higher-order approximation
- * of those files (tm_selection_hoa), or from an affinity matrix
- * (tm_selection_from_affinity). Formulas: docs/methods.md, "Group selection".
+ * Solvers: exact branch and bound, a cost-benefit greedy with a proven and
+ * an a-posteriori quality bound, and the greedy followed by a swap local
+ * search (same bounds). Candidates come from Standley et al.'s loss files
+ * (tm_selection_losses_read), from the higher-order approximation of those
+ * files (tm_selection_hoa), or from an affinity matrix
+ * (tm_selection_from_affinity: every group up to
+ * TM_SELECTION_ALL_GROUPS_TASKS tasks, a generated candidate set beyond).
+ * Formulas: docs/methods.md, "Group selection".
  *
- * Tasks are numbered 0..n_tasks-1 (n_tasks <= TM_SELECTION_MAX_TASKS) and a
- * network's tasks are a bit mask. Nothing here prints, exits or keeps global
- * state; functions return 0 or a negative enum tm_err and fill the optional
- * struct tm_error given last.
+ * Tasks are numbered 0..n_tasks-1 and a network's tasks are a bit set of
+ * n_words 64-bit words (tm_selection_solves). Nothing here prints, exits or
+ * keeps global state; functions return 0 or a negative enum tm_err and fill
+ * the optional struct tm_error given last.
  */
 #ifndef TM_ANALYZERS_SELECTION_H
 #define TM_ANALYZERS_SELECTION_H
@@ -26,26 +29,39 @@
 
 #include "common.h"
 
-#define TM_SELECTION_MAX_TASKS 20     /* masks fit in 32 bits, 2^n lines fit in memory */
-#define TM_SELECTION_MAX_AFFINITY_TASKS 16 /* all 2^n - 1 groups are enumerated */
+#define TM_SELECTION_MAX_TASKS 20       /* loss files: 2^n lines fit in memory */
+#define TM_SELECTION_ALL_GROUPS_TASKS 16 /* affinity: every group up to this many tasks */
 
 /* Candidate networks; every array and string owned, free with tm_selection_problem_free(). */
 struct tm_selection_problem {
 	size_t n_tasks;
 	size_t n_networks;
+	size_t n_words;     /* 64-bit words per member set: ceil(n_tasks / 64) */
 	char **task_names;  /* n_tasks names */
-	uint32_t *members;  /* n_networks masks: bit t set when the network solves task t */
+	uint64_t *members;  /* n_networks x n_words: bit t % 64 of word t / 64 of network j's
+			       row set when j solves task t (one word, a plain mask, for
+			       n_tasks <= 64) */
 	double *cost;       /* n_networks costs, finite and > 0 */
 	double *value;      /* n_networks x n_tasks, row-major; lower is better; NaN where
 			       the network does not solve the task */
 	int negated;        /* 1: value = -(affinity), the objective to report is -objective */
+	int candidates;     /* 1: the networks are a generated subset of all groups (affinity
+			       mode beyond TM_SELECTION_ALL_GROUPS_TASKS), so an optimum
+			       over them need not be the true one; 0: every network */
 };
+
+/* tm_selection_solves - does network @j of @problem solve task @t? */
+static inline int tm_selection_solves(const struct tm_selection_problem *problem, size_t j,
+				      size_t t)
+{
+	return (int)((problem->members[j * problem->n_words + t / 64] >> (t % 64)) & 1);
+}
 
 /*
  * tm_selection_problem_create - a problem of @n_networks networks over
  * @n_tasks tasks with every value NaN, members 0, costs 1 and task names
- * "t0", "t1", ... for the caller to fill. TM_ERR_USAGE when n_tasks is 0 or
- * above TM_SELECTION_MAX_TASKS, TM_ERR_NOMEM. *@out is new.
+ * "t0", "t1", ... for the caller to fill. TM_ERR_USAGE when n_tasks is 0,
+ * TM_ERR_NOMEM. *@out is new.
  */
 int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
 				struct tm_selection_problem **out, struct tm_error *err);
@@ -54,7 +70,7 @@ int tm_selection_problem_create(size_t n_tasks, size_t n_networks,
 void tm_selection_problem_free(struct tm_selection_problem *problem);
 
 /*
- * tm_selection_check - validate @problem: task count in range, every member
+ * tm_selection_check - validate @problem: at least one task, every member
  * bit below n_tasks, no empty network, costs finite and > 0, values finite
  * exactly on members. Returns 0 or TM_ERR_INPUT naming the first bad network
  * ("network 3 (sd): value of task d is NaN"). Does no other work.
@@ -79,20 +95,24 @@ const char *tm_selection_network_label(const struct tm_selection_problem *proble
 
 /*
  * tm_selection_find_network - the index of the first network solving exactly
- * the tasks @members at cost @cost, in *@network. TM_ERR_NOT_FOUND when none.
+ * the tasks of mask @members (bit t: task t, so tasks 0..63 only) at cost
+ * @cost, in *@network. TM_ERR_NOT_FOUND when none.
  */
-int tm_selection_find_network(const struct tm_selection_problem *problem, uint32_t members,
+int tm_selection_find_network(const struct tm_selection_problem *problem, uint64_t members,
 			      double cost, size_t *network, struct tm_error *err);
 
 /* ---- solving ---------------------------------------------------------------- */
 
 enum tm_selection_method {
-	TM_SELECTION_AUTO,   /* exact up to TM_SELECTION_EXACT_LIMIT networks, else greedy */
-	TM_SELECTION_EXACT,  /* branch and bound: a proven optimum */
-	TM_SELECTION_GREEDY, /* cost-benefit greedy + best single network */
+	TM_SELECTION_AUTO,      /* exact up to TM_SELECTION_EXACT_LIMIT networks, else heuristic */
+	TM_SELECTION_EXACT,     /* branch and bound: a proven optimum */
+	TM_SELECTION_GREEDY,    /* cost-benefit greedy + best single network */
+	TM_SELECTION_HEURISTIC, /* GREEDY, then swap one network for another while it helps */
 };
 
-#define TM_SELECTION_EXACT_LIMIT 4096 /* AUTO's largest network count for exact search */
+/* AUTO's largest network count for exact search: 4095 groups = 12 tasks in affinity
+ * mode, where a budget curve 1..8 takes about a second (bench/RESULTS.md) */
+#define TM_SELECTION_EXACT_LIMIT 4096
 
 /* A chosen set of networks for one budget; init with tm_selection_init, free with _release. */
 struct tm_selection {
@@ -104,8 +124,12 @@ struct tm_selection {
 	double objective;     /* sum over tasks of task_value */
 	double *task_value;   /* n_tasks: each task's best value among the chosen */
 	size_t *task_network; /* n_tasks: the chosen network giving it (lowest index on ties) */
-	double lower_bound;   /* proven lower bound on the optimal objective: = objective
-				 for EXACT, the a-posteriori bound for GREEDY */
+	double lower_bound;   /* proven lower bound on the optimal objective over the
+				 problem's networks: = objective for EXACT, the a-posteriori
+				 bound for GREEDY and HEURISTIC */
+	double task_bound;    /* sum over tasks of each task's best value in any network:
+				 for affinity candidates (which hold every task's best pair)
+				 a lower bound on the optimum over all groups; budget-free */
 	double utility;       /* the submodular utility f of the chosen set (docs/methods.md) */
 	uint64_t work;        /* branch-and-bound nodes or greedy gain evaluations */
 };
@@ -122,7 +146,9 @@ void tm_selection_release(struct tm_selection *selection);
  * EXACT returns the optimum; among optimal choices the one of least cost,
  * then fewest networks, then lexicographically least index list. GREEDY
  * satisfies utility >= (1 - 1/e)/2 of the best utility within the budget
- * (and 1 - 1/e when all costs are equal); see docs/methods.md.
+ * (and 1 - 1/e when all costs are equal); see docs/methods.md. HEURISTIC
+ * starts from GREEDY's choice and only improves the utility, so it keeps
+ * that guarantee.
  * Returns TM_ERR_USAGE for a budget below 1 or not finite or an unknown
  * method, TM_ERR_INPUT when @problem fails tm_selection_check or when no
  * selection within the budget covers every task (for GREEDY: when the greedy
@@ -186,14 +212,23 @@ int tm_selection_hoa(const struct tm_selection_problem *problem,
 /*
  * tm_selection_from_affinity - TAG's selection problem from the
  * @n_rows x @n_columns row-major matrix @affinity, where affinity[i][j] is
- * Z(i -> j), the effect of task i on task j (the diagonal is ignored): one
- * cost-1 candidate per non-empty group G of tasks, with value of t in G =
- * -(mean over j in G\{t} of Z(j -> t)), and 0 for a group of one. @names may
- * be NULL. TM_ERR_INPUT for a non-square matrix or a non-finite off-diagonal
- * entry, TM_ERR_USAGE for more than TM_SELECTION_MAX_AFFINITY_TASKS tasks.
+ * Z(i -> j), the effect of task i on task j (the diagonal is ignored): cost-1
+ * candidate groups G with value of t in G = -(mean over j in G\{t} of
+ * Z(j -> t)), and 0 for a group of one. Up to TM_SELECTION_ALL_GROUPS_TASKS
+ * tasks every non-empty group is a candidate (network g - 1 = mask g);
+ * beyond, the candidates are generated (problem->candidates = 1): the
+ * singletons, pairs (all of them up to 200 tasks, else each task's 4 best
+ * sources), the nodes of an average-linkage merge tree on the symmetrised
+ * affinity, the groups of the @n_partitions partitions @labels
+ * (n_partitions x n_tasks group labels, -1 = task in no group; may be
+ * NULL), each once, ordered by size, then by mask (docs/methods.md). @names
+ * may be NULL. TM_ERR_NOMEM beyond memory (about 8 n^2 (n + 2) bytes for
+ * n <= 200 tasks: 21 MB at 159).
+ * TM_ERR_INPUT for a non-square matrix or a non-finite off-diagonal entry.
  */
 int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,
-			       const char *const *names, struct tm_selection_problem **out,
+			       const char *const *names, const int64_t *labels,
+			       size_t n_partitions, struct tm_selection_problem **out,
 			       struct tm_error *err);
 
 #endif

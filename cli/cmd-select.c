@@ -2,9 +2,10 @@
  * cmd-select.c - `taskmap select`: choose which networks (groups of tasks) to
  * train within inference budgets, from Standley et al.'s per-network loss
  * files (--losses, scored on --test) or from an affinity matrix of an analysis
- * in the database (--analysis, TAG's objective). Prints the budget curve: one
- * row per budget and method with the chosen networks, plus the all-in-one and
- * single-task baselines. The work is analyzers/selection.h.
+ * in the database (--analysis, TAG's objective; beyond 16 tasks over candidate
+ * groups that include the analysis's own groupings). Prints the budget curve:
+ * one row per budget and method with the chosen networks, plus the all-in-one
+ * and single-task baselines. The work is analyzers/selection.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 
 const char cmd_select_usage[] =
 	"Usage: taskmap select (--losses VAL.txt [--test TEST.txt] | --analysis ID)\n"
-	"                      --budget B[,B...] [--method auto|exact|greedy|hoa]\n"
+	"                      --budget B[,B...]\n"
+	"                      [--method auto|exact|greedy|heuristic|hoa]\n"
 	"                      [--approximation hoa] [--estimator NAME]\n"
 	"                      [--format table|csv|json] [--db PATH]\n"
 	"\n"
@@ -35,7 +37,12 @@ const char cmd_select_usage[] =
 	"With --analysis, maximise TAG's objective (Fifty et al., NeurIPS 2021)\n"
 	"on the analysis's affinity matrix: each task's best mean affinity from\n"
 	"the other members of a chosen group, at most floor(B) groups; a task\n"
-	"alone scores 0. At most 16 tasks.\n"
+	"alone scores 0. Up to 16 tasks every group is a candidate; beyond, the\n"
+	"candidates are the singletons, pairs, an average-linkage merge tree on\n"
+	"the affinity and the analysis's groupings (upper_bound then holds over\n"
+	"all groups, candidate_bound over the candidates only). Exact search is\n"
+	"practical up to 12 tasks (4095 groups; auto's limit), measured in\n"
+	"bench/RESULTS.md.\n"
 	"\n"
 	"  --losses FILE        per-network validation losses\n"
 	"  --test FILE          per-network test losses, same networks\n"
@@ -43,9 +50,11 @@ const char cmd_select_usage[] =
 	"  --estimator NAME     its matrix to use (default: the newest affinity or\n"
 	"                       similarity matrix)\n"
 	"  --budget LIST        comma-separated budgets, e.g. 1,1.5,2\n"
-	"  --method M           auto (exact up to 4096 networks, else greedy),\n"
+	"  --method M           auto (exact up to 4096 networks, else heuristic),\n"
 	"                       exact (branch and bound), greedy (cost-benefit greedy\n"
-	"                       with a bound), hoa (select on the higher-order\n"
+	"                       with a bound), heuristic (the greedy, then swaps of\n"
+	"                       one network for another while they help; same\n"
+	"                       bound), hoa (select on the higher-order\n"
 	"                       approximation from pairs, --losses only)\n"
 	"  --approximation hoa  also print the HOA choice next to the method's\n"
 	"  --format F           table (default), csv or json\n"
@@ -53,7 +62,9 @@ const char cmd_select_usage[] =
 	"\n"
 	"Columns: budget, method, networks (task letters; /0.5 marks a half-size\n"
 	"network), cost, validation objective, test total, and a proven lower bound\n"
-	"on the optimal validation objective (equal to it for exact).\n";
+	"on the optimal validation objective (equal to it for exact). With\n"
+	"--analysis: groups, affinity (TAG's objective), an upper bound on the\n"
+	"best objective and, over candidates, the bound relative to them.\n";
 
 #define MAX_BUDGETS 64
 #define LABEL_CHARS 4096 /* a network's task names, joined */
@@ -77,7 +88,7 @@ struct select_inputs {
 
 static const char *const column_names[] = { "budget", "method", "networks", "cost",
 					    "validation", "test", "lower_bound" };
-static const int numeric_columns[] = { 1, 0, 0, 1, 1, 1, 1 };
+static const int numeric_columns[] = { 1, 0, 0, 1, 1, 1, 1, 1 };
 
 static int parse_budgets(const struct cli_context *context, const char *text,
 			 struct select_options *options)
@@ -104,9 +115,9 @@ static int parse_budgets(const struct cli_context *context, const char *text,
 static int parse_method(const struct cli_context *context, const char *text,
 			struct select_options *options)
 {
-	static const char *const names[] = { "auto", "exact", "greedy" };
+	static const char *const names[] = { "auto", "exact", "greedy", "heuristic" };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (strcmp(text, names[i]) == 0) {
 			options->method = (enum tm_selection_method)i;
 			return EXIT_OK;
@@ -116,7 +127,7 @@ static int parse_method(const struct cli_context *context, const char *text,
 		options->hoa_only = 1;
 		return EXIT_OK;
 	}
-	return cli_usage_error(context, "--method must be auto, exact, greedy or hoa");
+	return cli_usage_error(context, "--method must be auto, exact, greedy, heuristic or hoa");
 }
 
 /* check_options - EXIT_USAGE for a bad combination, -1 when the options are usable. */
@@ -217,22 +228,25 @@ struct row {
 	const size_t *chosen;
 	size_t n_chosen;
 	double cost, validation, test, lower_bound;
+	double candidate_bound; /* affinity candidates only; NAN otherwise */
 };
 
 static int add_row(struct output_table *table, const struct select_inputs *inputs,
 		   const struct row *row, int format, struct tm_error *err)
 {
-	char cost[40], validation[40], test[40], bound[40];
+	char cost[40], validation[40], test[40], bound[40], candidate[40];
 	char *networks = networks_text(inputs->validation, row->chosen, row->n_chosen);
-	const char *values[7] = { row->budget, row->method, networks, cost, validation,
+	const char *values[8] = { row->budget, row->method, networks, cost, validation,
 				  row->test == row->test ? test : NULL,
-				  row->lower_bound == row->lower_bound ? bound : NULL };
+				  row->lower_bound == row->lower_bound ? bound : NULL,
+				  row->candidate_bound == row->candidate_bound ? candidate : NULL };
 	int rc = 0;
 
 	snprintf(cost, sizeof(cost), "%g", row->cost);
 	format_number(validation, sizeof(validation), row->validation, format);
 	format_number(test, sizeof(test), row->test, format);
 	format_number(bound, sizeof(bound), row->lower_bound, format);
+	format_number(candidate, sizeof(candidate), row->candidate_bound, format);
 	if (!networks || output_table_add_row(table, values, numeric_columns) < 0)
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	free(networks);
@@ -260,10 +274,11 @@ static int test_total(const struct select_inputs *inputs, const size_t *chosen,
 
 /* add_baseline - the row of fixed networks @chosen (all-in-one or single-task). */
 static int add_baseline(struct output_table *table, const struct select_inputs *inputs,
-			const char *name, const uint32_t *members, size_t n, int format,
+			const char *name, const uint64_t *members, size_t n, int format,
 			struct tm_error *err)
 {
-	struct row row = { .method = name, .n_chosen = n, .lower_bound = NAN };
+	struct row row = { .method = name, .n_chosen = n, .lower_bound = NAN,
+			   .candidate_bound = NAN };
 	size_t chosen[TM_SELECTION_MAX_TASKS];
 	char budget[24];
 	int rc;
@@ -287,11 +302,11 @@ static int add_baselines(struct output_table *table, const struct select_inputs 
 			 int format, struct tm_error *err)
 {
 	size_t n = inputs->validation->n_tasks;
-	uint32_t all = (uint32_t)((UINT64_C(1) << n) - 1), singles[TM_SELECTION_MAX_TASKS];
+	uint64_t all = (UINT64_C(1) << n) - 1, singles[TM_SELECTION_MAX_TASKS];
 	int rc;
 
 	for (size_t t = 0; t < n; t++)
-		singles[t] = UINT32_C(1) << t;
+		singles[t] = UINT64_C(1) << t;
 	if ((rc = add_baseline(table, inputs, "all-in-one", &all, 1, format, err)) < 0)
 		return rc;
 	return n > 1 ? add_baseline(table, inputs, "single-task", singles, n, format, err) : 0;
@@ -307,8 +322,9 @@ static int add_choice(struct output_table *table, const struct select_inputs *in
 		      struct tm_error *err)
 {
 	struct tm_selection selection;
-	struct row row = { 0 };
+	struct row row = { .candidate_bound = NAN };
 	char budget_text[40];
+	static const char *const solver_names[] = { "auto", "exact", "greedy", "heuristic" };
 	int rc;
 
 	tm_selection_init(&selection);
@@ -316,14 +332,19 @@ static int add_choice(struct output_table *table, const struct select_inputs *in
 		goto out;
 	snprintf(budget_text, sizeof(budget_text), "%g", budget);
 	row.budget = budget_text;
-	row.method = label ? label : selection.method == TM_SELECTION_EXACT ? "exact" : "greedy";
+	row.method = label ? label : solver_names[selection.method];
 	row.chosen = selection.chosen;
 	row.n_chosen = selection.n_chosen;
 	row.cost = selection.cost;
 	row.lower_bound = problem == inputs->validation ? selection.lower_bound : NAN;
 	if (problem->negated) {
+		/* maximising: upper bounds; over generated candidates the a-posteriori bound
+		 * holds against them only, the per-task bound against every group */
 		row.validation = -selection.objective;
-		row.lower_bound = -selection.lower_bound; /* maximising: an upper bound */
+		row.lower_bound = -(problem->candidates ? selection.task_bound
+							 : selection.lower_bound);
+		if (problem->candidates)
+			row.candidate_bound = -selection.lower_bound;
 	} else if ((rc = tm_selection_score(inputs->validation, selection.chosen,
 					    selection.n_chosen, &row.validation, NULL, err)) < 0) {
 		goto out;
@@ -411,6 +432,42 @@ static int collect_name(void *context, const struct tm_task_record *task)
 	return 0;
 }
 
+/* The analysis's groupings as hard partitions of the matrix's rows, for candidates. */
+struct partitions {
+	struct tm_store *store;
+	const struct tm_matrix *matrix;
+	int64_t *labels; /* count x n_tasks; -1: the row is not in the grouping */
+	size_t count;
+	struct tm_error *err;
+};
+
+static int collect_partition(void *context, const struct tm_grouping_record *record)
+{
+	struct partitions *partitions = context;
+	size_t n = partitions->matrix->record.n_tasks;
+	struct tm_grouping *grouping = NULL;
+	int64_t *grown, *row;
+	int rc;
+
+	if ((rc = tm_store_read_grouping(partitions->store, record->id, &grouping,
+					 partitions->err)) < 0)
+		return rc;
+	if (!(grown = realloc(partitions->labels, (partitions->count + 1) * n * sizeof(int64_t)))) {
+		tm_grouping_free(grouping);
+		return tm_error_set(partitions->err, TM_ERR_NOMEM, "out of memory");
+	}
+	partitions->labels = grown;
+	row = grown + partitions->count++ * n;
+	for (size_t i = 0; i < n; i++) {
+		row[i] = -1;
+		for (size_t k = 0; k < grouping->n_tasks; k++)
+			if (grouping->task_index[k] == partitions->matrix->task_index[i])
+				row[i] = grouping->assignment[k];
+	}
+	tm_grouping_free(grouping);
+	return 0;
+}
+
 static int analysis_id(struct tm_store *store, const char *text, int64_t *id,
 		       struct tm_error *err)
 {
@@ -433,6 +490,7 @@ static int load_affinity(struct tm_store *store, const struct select_options *op
 	struct matrix_pick pick = { .estimator = options->estimator };
 	struct tm_matrix *matrix = NULL;
 	struct task_names names = { 0 };
+	struct partitions partitions = { .store = store, .err = err };
 	int64_t id = 0;
 	size_t n = 0;
 	int rc;
@@ -463,9 +521,14 @@ static int load_affinity(struct tm_store *store, const struct select_options *op
 			names.names = NULL;
 			break;
 		}
+	partitions.matrix = matrix;
+	if (n > TM_SELECTION_ALL_GROUPS_TASKS &&
+	    (rc = tm_store_list_groupings(store, id, collect_partition, &partitions, err)) < 0)
+		goto out;
 	rc = tm_selection_from_affinity(matrix->values, n, n, (const char *const *)names.names,
-					problem, err);
+					partitions.labels, partitions.count, problem, err);
 out:
+	free(partitions.labels);
 	if (names.names)
 		for (size_t i = 0; i < n; i++)
 			free(names.names[i]);
@@ -477,7 +540,8 @@ out:
 int cmd_select(int argc, char **argv, struct cli_context *context)
 {
 	static const char *const affinity_names[] = { "budget", "method", "groups", "cost",
-						      "affinity", "test", "upper_bound" };
+						      "affinity", "test", "upper_bound",
+						      "candidate_bound" };
 	struct select_options options = { .format = OUTPUT_TABLE };
 	struct tm_selection_problem *problems[3] = { NULL, NULL, NULL };
 	struct select_inputs inputs = { 0 };
@@ -498,7 +562,8 @@ int cmd_select(int argc, char **argv, struct cli_context *context)
 	inputs.validation = problems[0];
 	inputs.test = problems[1];
 	inputs.hoa = problems[2];
-	if (rc == 0 && !(table = output_table_create(7, options.losses ? column_names
+	if (rc == 0 && !(table = output_table_create(options.losses ? 7 : 8,
+						     options.losses ? column_names
 								    : affinity_names)))
 		rc = tm_error_set(&err, TM_ERR_NOMEM, "out of memory");
 	if (rc == 0 && options.losses)

@@ -252,7 +252,7 @@ START_TEST(tag_selection_equals_brute_force)
 		tm_selection_init(&greedy);
 		for (size_t i = 0; i < n * n; i++)
 			z[i] = gsl_rng_uniform(rng) * 2 - 0.7;
-		ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, &p, NULL), 0);
+		ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
 		ck_assert_uint_eq(p->n_networks, ((size_t)1 << n) - 1);
 		ck_assert_int_eq(tm_selection_solve(p, (double)groups + 0.5, TM_SELECTION_EXACT,
 						    &exact, NULL), 0);
@@ -277,7 +277,7 @@ START_TEST(tag_values_follow_the_documented_formula)
 	struct tm_selection_problem *p = NULL;
 	char label[32];
 
-	ck_assert_int_eq(tm_selection_from_affinity(z, 3, 3, names, &p, NULL), 0);
+	ck_assert_int_eq(tm_selection_from_affinity(z, 3, 3, names, NULL, 0, &p, NULL), 0);
 	ck_assert_int_eq(p->negated, 1);
 	/* group {a} (mask 1): alone, 0 */
 	ck_assert_double_eq(p->value[0 * 3 + 0], 0.0);
@@ -303,13 +303,22 @@ START_TEST(invalid_inputs_are_refused)
 	struct tm_error err = { 0 };
 
 	tm_selection_init(&selection);
-	ck_assert_int_eq(tm_selection_from_affinity(square, 2, 1, NULL, &p, &err), TM_ERR_INPUT);
+	ck_assert_int_eq(tm_selection_from_affinity(square, 2, 1, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
 	ck_assert_ptr_null(p);
 	ck_assert_ptr_nonnull(strstr(err.message, "not square"));
-	ck_assert_int_eq(tm_selection_from_affinity(with_nan, 2, 2, NULL, &p, &err), TM_ERR_INPUT);
+	ck_assert_int_eq(tm_selection_from_affinity(with_nan, 2, 2, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.message, "nan"));
-	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, &p, &err), TM_ERR_USAGE);
-	ck_assert_int_eq(tm_selection_from_affinity(nan_diagonal, 2, 2, NULL, &p, NULL), 0);
+	/* beyond 16 tasks: generated candidates, not refused */
+	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, NULL, 0, &p, &err), 0);
+	ck_assert_int_eq(p->candidates, 1);
+	tm_selection_problem_free(p);
+	p = NULL;
+	ck_assert_int_eq(tm_selection_from_affinity(big, 0, 0, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "empty"));
+	big[3] = INFINITY;
+	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(tm_selection_from_affinity(nan_diagonal, 2, 2, NULL, NULL, 0, &p, NULL), 0);
 
 	ck_assert_int_eq(tm_selection_solve(p, 0.5, TM_SELECTION_EXACT, &selection, &err),
 			 TM_ERR_USAGE);
