@@ -75,6 +75,9 @@ void tm_selection_problem_free(struct tm_selection_problem *problem)
 	free(problem->members);
 	free(problem->cost);
 	free(problem->value);
+	free(problem->seed_offset);
+	free(problem->seed_networks);
+	free(problem->seed_family);
 	free(problem);
 }
 
@@ -620,6 +623,76 @@ static int swap_search(const struct tm_selection_problem *problem, double budget
 	return 0;
 }
 
+/* seed_cost - the total cost of seed @s, in *@count networks. */
+static double seed_cost(const struct tm_selection_problem *problem, size_t s, size_t *count)
+{
+	double cost = 0;
+
+	*count = problem->seed_offset[s + 1] - problem->seed_offset[s];
+	for (size_t i = problem->seed_offset[s]; i < problem->seed_offset[s + 1]; i++)
+		cost += problem->cost[problem->seed_networks[i]];
+	return cost;
+}
+
+/*
+ * seeded_searches - the swap search again from, per seed family, the seed of most
+ * networks within the budget (the last listed among equals); @state becomes the one of
+ * highest utility (the greedy start wins ties). The swap search cannot reach a
+ * partition from the greedy's all-in-one start: dropping that group uncovers tasks.
+ */
+static int seeded_searches(const struct tm_selection_problem *problem, double budget,
+			   const double *baseline, struct greedy_state *state,
+			   struct tm_error *err)
+{
+	struct greedy_state trial = { 0 };
+	size_t n = problem->n_tasks;
+	int rc = 0;
+
+	if (!problem->n_seeds)
+		return 0;
+	if (!(trial.chosen = malloc((problem->n_networks ? problem->n_networks : 1) *
+				    sizeof(size_t))) ||
+	    !(trial.current = malloc(n * sizeof(double)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t s = 0; s < problem->n_seeds; s++) {
+		size_t count, best = SIZE_MAX, best_count = 0;
+
+		if (s > 0 && problem->seed_family[s - 1] == problem->seed_family[s])
+			continue; /* the family's first seed handles it */
+		for (size_t r = s; r < problem->n_seeds &&
+				   problem->seed_family[r] == problem->seed_family[s]; r++)
+			if (seed_cost(problem, r, &count) <= budget &&
+			    (best == SIZE_MAX || count >= best_count)) {
+				best = r;
+				best_count = count;
+			}
+		if (best == SIZE_MAX)
+			continue;
+		memcpy(trial.current, baseline, n * sizeof(double));
+		trial.n_chosen = 0;
+		for (size_t i = problem->seed_offset[best]; i < problem->seed_offset[best + 1]; i++) {
+			trial.chosen[trial.n_chosen++] = problem->seed_networks[i];
+			apply(problem, problem->seed_networks[i], trial.current);
+		}
+		trial.work = 0;
+		if ((rc = swap_search(problem, budget, baseline, &trial, err)) < 0)
+			goto out;
+		state->work += trial.work;
+		if (trial.utility > state->utility) {
+			memcpy(state->chosen, trial.chosen, trial.n_chosen * sizeof(size_t));
+			state->n_chosen = trial.n_chosen;
+			memcpy(state->current, trial.current, n * sizeof(double));
+			state->utility = trial.utility;
+		}
+	}
+out:
+	free(trial.chosen);
+	free(trial.current);
+	return rc;
+}
+
 /* task_bound - each task's best value in any network, summed in task order. */
 static double task_bound(const struct tm_selection_problem *problem)
 {
@@ -663,6 +736,8 @@ static int solve_greedy(const struct tm_selection_problem *problem, double budge
 		state.utility = single_utility;
 	}
 	if (local_search && (rc = swap_search(problem, budget, baseline, &state, err)) < 0)
+		goto out;
+	if (local_search && (rc = seeded_searches(problem, budget, baseline, &state, err)) < 0)
 		goto out;
 	for (size_t t = 0; t < problem->n_tasks; t++) {
 		if (state.current[t] >= baseline[t]) {
@@ -877,8 +952,9 @@ int tm_selection_solve(const struct tm_selection_problem *problem, double budget
 	if ((rc = utility_baseline(problem, baseline, err)) < 0)
 		goto out;
 	if (method == TM_SELECTION_AUTO)
-		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT ? TM_SELECTION_EXACT
-									 : TM_SELECTION_HEURISTIC;
+		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT && !problem->candidates
+				 ? TM_SELECTION_EXACT
+				 : TM_SELECTION_HEURISTIC;
 	rc = method == TM_SELECTION_EXACT
 		     ? solve_exact(problem, budget, baseline, out, err)
 		     : solve_greedy(problem, budget, baseline, method == TM_SELECTION_HEURISTIC,
@@ -1043,25 +1119,34 @@ static int compare_sets(const void *a, const void *b)
  * S(i, j) = (Z(i -> j) + Z(j -> i)) / 2: repeatedly merge the two clusters of highest
  * mean S over their cross pairs (first pair in index order on ties), updating by
  * Lance-Williams; every merged cluster is pushed, so each level k of the tree (a
- * partition into k groups) is among the candidates with the singletons.
+ * partition into k groups) is among the candidates with the singletons. The tree is
+ * left in @tree: node i < n is task i, node n + s the cluster of merge s, with its set
+ * (tree->sets, (2n - 1) x n_words) and children (tree->children, 2 per merge).
  */
+struct merge_nodes {
+	uint64_t *sets;
+	size_t *children;
+};
+
 static int merge_tree(const double *affinity, size_t n, struct set_list *list,
-		      struct tm_error *err)
+		      struct merge_nodes *tree, struct tm_error *err)
 {
-	size_t w = list->n_words, *size = NULL;
+	size_t w = list->n_words, *size = NULL, *node = NULL;
 	double *similarity = NULL;
 	uint64_t *clusters = NULL;
 	int rc = 0;
 
 	if (!(similarity = malloc(n * n * sizeof(double))) ||
-	    !(size = malloc(n * sizeof(size_t))) ||
+	    !(size = malloc(n * sizeof(size_t))) || !(node = malloc(n * sizeof(size_t))) ||
 	    !(clusters = calloc(n * w, sizeof(uint64_t)))) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		size[i] = 1;
+		node[i] = i;
 		clusters[i * w + i / 64] = UINT64_C(1) << (i % 64);
+		memcpy(tree->sets + i * w, clusters + i * w, w * sizeof(uint64_t));
 		for (size_t j = 0; j < n; j++)
 			similarity[i * n + j] = 0.5 * (affinity[i * n + j] + affinity[j * n + i]);
 	}
@@ -1093,12 +1178,17 @@ static int merge_tree(const double *affinity, size_t n, struct set_list *list,
 		size[b] = 0;
 		for (size_t k = 0; k < w; k++)
 			clusters[a * w + k] |= clusters[b * w + k];
+		tree->children[2 * step] = node[a];
+		tree->children[2 * step + 1] = node[b];
+		node[a] = n + step;
+		memcpy(tree->sets + (n + step) * w, clusters + a * w, w * sizeof(uint64_t));
 		if ((rc = push_set(list, clusters + a * w, err)) < 0)
 			goto out;
 	}
 out:
 	free(similarity);
 	free(size);
+	free(node);
 	free(clusters);
 	return rc;
 }
@@ -1179,7 +1269,8 @@ static int pairs(const double *affinity, size_t n, struct set_list *list, uint64
 
 /* candidate_sets - the generated candidates, sorted and each once, in @list. */
 static int candidate_sets(const double *affinity, size_t n, const int64_t *labels,
-			  size_t n_partitions, struct set_list *list, struct tm_error *err)
+			  size_t n_partitions, struct set_list *list, struct merge_nodes *tree,
+			  struct tm_error *err)
 {
 	uint64_t *scratch = calloc(list->n_words, sizeof(uint64_t)), *sorted = NULL;
 	size_t kept = 0, w = list->n_words;
@@ -1191,7 +1282,7 @@ static int candidate_sets(const double *affinity, size_t n, const int64_t *label
 	for (size_t t = 0; t < n && rc == 0; t++)
 		rc = push_tasks(list, &t, 1, scratch, err);
 	if (rc < 0 || (rc = pairs(affinity, n, list, scratch, err)) < 0 ||
-	    (rc = merge_tree(affinity, n, list, err)) < 0 ||
+	    (rc = merge_tree(affinity, n, list, tree, err)) < 0 ||
 	    (labels && (rc = partition_groups(labels, n_partitions, n, list, scratch, err)) < 0))
 		goto out;
 	if (!(refs = malloc(list->count * sizeof(*refs))) ||
@@ -1221,6 +1312,151 @@ out:
 	return rc;
 }
 
+#define TREE_CUT_GROUPS 64 /* seeds: the best merge-tree cuts into 1..64 groups */
+
+static int add_seed(struct tm_selection_problem *problem, const size_t *networks, size_t count,
+		    int family, struct tm_error *err)
+{
+	size_t used = problem->n_seeds ? problem->seed_offset[problem->n_seeds] : 0;
+	size_t *offset = realloc(problem->seed_offset, (problem->n_seeds + 2) * sizeof(size_t));
+	size_t *list;
+	int *families;
+
+	if (offset)
+		problem->seed_offset = offset;
+	list = offset ? realloc(problem->seed_networks, (used + count + 1) * sizeof(size_t)) : NULL;
+	if (list)
+		problem->seed_networks = list;
+	families = list ? realloc(problem->seed_family, (problem->n_seeds + 1) * sizeof(int))
+			: NULL;
+	if (!families)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	problem->seed_family = families;
+	offset[0] = 0;
+	memcpy(list + used, networks, count * sizeof(size_t));
+	families[problem->n_seeds] = family;
+	offset[++problem->n_seeds] = used + count;
+	return 0;
+}
+
+/*
+ * tree_cuts - seeds of family 0: for k = 1..min(n, TREE_CUT_GROUPS), the cut of the
+ * merge tree into at most k groups of largest summed TAG value (tree dynamic
+ * programme: a node either is a group or splits its k between its children).
+ */
+static int tree_cuts(struct tm_selection_problem *problem, const struct merge_nodes *tree,
+		     struct tm_error *err)
+{
+	size_t n = problem->n_tasks, w = problem->n_words, n_nodes = 2 * n - 1;
+	size_t groups = n < TREE_CUT_GROUPS ? n : TREE_CUT_GROUPS, *network = NULL;
+	size_t *split = NULL, *stack = NULL, *chosen = NULL;
+	double *best = NULL;
+	int rc = 0;
+
+	if (!(network = malloc(n_nodes * sizeof(size_t))) ||
+	    !(split = calloc(n_nodes * (groups + 1), sizeof(size_t))) ||
+	    !(best = malloc(n_nodes * (groups + 1) * sizeof(double))) ||
+	    !(stack = malloc(n_nodes * sizeof(size_t))) || !(chosen = malloc(n * sizeof(size_t)))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t v = 0; v < n_nodes; v++) {
+		double own = 0;
+
+		if ((network[v] = find_set(problem, tree->sets + v * w, 1.0)) == SIZE_MAX) {
+			rc = tm_error_set(err, TM_ERR_INPUT, "merge-tree node %zu is no candidate", v);
+			goto out;
+		}
+		for (size_t t = 0; t < n; t++)
+			if (tm_selection_solves(problem, network[v], t))
+				own -= problem->value[network[v] * n + t];
+		best[v * (groups + 1)] = -INFINITY;
+		for (size_t k = 1; k <= groups; k++) {
+			best[v * (groups + 1) + k] = own; /* split 0: the node is one group */
+			if (v < n)
+				continue;
+			size_t left = tree->children[2 * (v - n)], right = tree->children[2 * (v - n) + 1];
+
+			for (size_t k1 = 1; k1 < k; k1++) {
+				double both = best[left * (groups + 1) + k1] +
+					      best[right * (groups + 1) + k - k1];
+
+				if (both > best[v * (groups + 1) + k]) {
+					best[v * (groups + 1) + k] = both;
+					split[v * (groups + 1) + k] = k1;
+				}
+			}
+		}
+	}
+	for (size_t k = 1; k <= groups; k++) {
+		/* walk the cut depth first; each pending node gets at least one group, so
+		 * at most k are pending */
+		size_t depth = 0, count = 0, pending[TREE_CUT_GROUPS];
+
+		stack[depth] = n_nodes - 1;
+		pending[depth++] = k;
+		while (depth > 0) {
+			size_t v = stack[--depth], kv = pending[depth];
+			size_t k1 = split[v * (groups + 1) + kv];
+
+			if (k1 == 0) {
+				chosen[count++] = network[v];
+				continue;
+			}
+			stack[depth] = tree->children[2 * (v - n)];
+			pending[depth++] = k1;
+			stack[depth] = tree->children[2 * (v - n) + 1];
+			pending[depth++] = kv - k1;
+		}
+		if ((rc = add_seed(problem, chosen, count, 0, err)) < 0)
+			goto out;
+	}
+out:
+	free(network);
+	free(split);
+	free(best);
+	free(stack);
+	free(chosen);
+	return rc;
+}
+
+/* partition_seeds - seed of family p + 1: the groups of partition p (tasks labelled -1
+ * are left for the local search to cover). */
+static int partition_seeds(struct tm_selection_problem *problem, const int64_t *labels,
+			   size_t n_partitions, struct tm_error *err)
+{
+	size_t n = problem->n_tasks, w = problem->n_words, *chosen = NULL, count;
+	uint64_t *mask = NULL;
+	int rc = 0;
+
+	if (!(chosen = malloc(n * sizeof(size_t))) || !(mask = malloc(w * sizeof(uint64_t))))
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	for (size_t p = 0; p < n_partitions && rc == 0; p++) {
+		const int64_t *label = labels + p * n;
+
+		count = 0;
+		for (size_t t = 0; t < n; t++) {
+			int first = label[t] >= 0;
+
+			for (size_t u = 0; u < t && first; u++)
+				first = label[u] != label[t];
+			if (!first)
+				continue;
+			memset(mask, 0, w * sizeof(uint64_t));
+			for (size_t u = t; u < n; u++)
+				if (label[u] == label[t])
+					mask[u / 64] |= UINT64_C(1) << (u % 64);
+			if ((chosen[count] = find_set(problem, mask, 1.0)) != SIZE_MAX)
+				count++;
+		}
+		if (count)
+			rc = add_seed(problem, chosen, count, (int)p + 1, err);
+	}
+	free(chosen);
+	free(mask);
+	return rc;
+}
+
 int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,
 			       const char *const *names, const int64_t *labels,
 			       size_t n_partitions, struct tm_selection_problem **out,
@@ -1228,6 +1464,7 @@ int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_c
 {
 	struct tm_selection_problem *problem = NULL;
 	struct set_list list = { 0 };
+	struct merge_nodes tree = { 0 };
 	size_t n = n_rows, *scratch = NULL;
 	int rc;
 
@@ -1235,12 +1472,18 @@ int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_c
 	if ((rc = check_affinity(affinity, n_rows, n_columns, err)) < 0)
 		return rc;
 	list.n_words = (n + 63) / 64;
+	if (n > TM_SELECTION_ALL_GROUPS_TASKS &&
+	    (!(tree.sets = calloc((2 * n - 1) * list.n_words, sizeof(uint64_t))) ||
+	     !(tree.children = malloc(2 * (n - 1) * sizeof(size_t))))) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (n <= TM_SELECTION_ALL_GROUPS_TASKS) {
 		/* every non-empty group: network g - 1 is mask g */
 		for (uint64_t g = 1; g < (UINT64_C(1) << n) && rc == 0; g++)
 			rc = push_set(&list, &g, err);
 	} else {
-		rc = candidate_sets(affinity, n, labels, n_partitions, &list, err);
+		rc = candidate_sets(affinity, n, labels, n_partitions, &list, &tree, err);
 	}
 	if (rc < 0 || (rc = tm_selection_problem_create(n, list.count, &problem, err)) < 0 ||
 	    (names && (rc = tm_selection_set_task_names(problem, names, err)) < 0))
@@ -1255,11 +1498,17 @@ int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_c
 	for (size_t g = 0; g < list.count; g++)
 		group_values(affinity, n, list.sets + g * list.n_words, problem->value + g * n,
 			     scratch);
+	if (problem->candidates &&
+	    ((rc = tree_cuts(problem, &tree, err)) < 0 ||
+	     (labels && (rc = partition_seeds(problem, labels, n_partitions, err)) < 0)))
+		goto out;
 	*out = problem;
 	problem = NULL;
 out:
 	free(scratch);
 	free(list.sets);
+	free(tree.sets);
+	free(tree.children);
 	tm_selection_problem_free(problem);
 	return rc;
 }

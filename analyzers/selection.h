@@ -48,6 +48,12 @@ struct tm_selection_problem {
 	int candidates;     /* 1: the networks are a generated subset of all groups (affinity
 			       mode beyond TM_SELECTION_ALL_GROUPS_TASKS), so an optimum
 			       over them need not be the true one; 0: every network */
+	size_t n_seeds;        /* starting selections for HEURISTIC; 0 for none */
+	size_t *seed_offset;   /* n_seeds + 1: seed s is seed_networks[seed_offset[s] ..
+				  seed_offset[s + 1]) */
+	size_t *seed_networks; /* network indices */
+	int *seed_family;      /* n_seeds: HEURISTIC starts from, per family, the seed of
+				  most networks within the budget (listed last among equals) */
 };
 
 /* tm_selection_solves - does network @j of @problem solve task @t? */
@@ -104,7 +110,8 @@ int tm_selection_find_network(const struct tm_selection_problem *problem, uint64
 /* ---- solving ---------------------------------------------------------------- */
 
 enum tm_selection_method {
-	TM_SELECTION_AUTO,      /* exact up to TM_SELECTION_EXACT_LIMIT networks, else heuristic */
+	TM_SELECTION_AUTO,      /* exact up to TM_SELECTION_EXACT_LIMIT networks unless they are
+				   generated candidates, else heuristic */
 	TM_SELECTION_EXACT,     /* branch and bound: a proven optimum */
 	TM_SELECTION_GREEDY,    /* cost-benefit greedy + best single network */
 	TM_SELECTION_HEURISTIC, /* GREEDY, then swap one network for another while it helps */
@@ -221,7 +228,9 @@ int tm_selection_hoa(const struct tm_selection_problem *problem,
  * sources), the nodes of an average-linkage merge tree on the symmetrised
  * affinity, the groups of the @n_partitions partitions @labels
  * (n_partitions x n_tasks group labels, -1 = task in no group; may be
- * NULL), each once, ordered by size, then by mask (docs/methods.md). @names
+ * NULL), each once, ordered by size, then by mask; its seeds for HEURISTIC
+ * are the best merge-tree cuts into 1..64 groups (family 0) and each
+ * partition (family p + 1), see docs/methods.md. @names
  * may be NULL. TM_ERR_NOMEM beyond memory (about 8 n^2 (n + 2) bytes for
  * n <= 200 tasks: 21 MB at 159).
  * TM_ERR_INPUT for a non-square matrix or a non-finite off-diagonal entry.

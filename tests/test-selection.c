@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "selection.h"
@@ -143,12 +144,13 @@ static struct tm_selection_problem *random_problem(gsl_rng *rng, size_t n, size_
 static void check_against_brute_force(struct tm_selection_problem *p, double budget,
 				      int unit_costs)
 {
-	struct tm_selection exact, greedy;
+	struct tm_selection exact, greedy, heuristic;
 	struct brute brute;
 	const double ratio = unit_costs ? 1 - exp(-1) : 0.5 * (1 - exp(-1));
 
 	tm_selection_init(&exact);
 	tm_selection_init(&greedy);
+	tm_selection_init(&heuristic);
 	brute_force(p, budget, &brute);
 	ck_assert(brute.found);
 	ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_EXACT, &exact, NULL), 0);
@@ -164,8 +166,21 @@ static void check_against_brute_force(struct tm_selection_problem *p, double bud
 	ck_assert_double_le(greedy.lower_bound, brute.objective + 1e-12);
 	ck_assert_double_eq_tol(greedy.utility, utility(p, greedy.chosen, greedy.n_chosen), 1e-9);
 	ck_assert_double_ge(greedy.utility, ratio * brute.best_utility - 1e-9);
+	/* the local search only improves on the greedy, and its bound still holds */
+	ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_HEURISTIC, &heuristic, NULL),
+			 0);
+	ck_assert_int_eq(heuristic.method, TM_SELECTION_HEURISTIC);
+	ck_assert_double_le(heuristic.cost, budget);
+	ck_assert_double_ge(heuristic.objective, brute.objective);
+	ck_assert_double_le(heuristic.objective, greedy.objective);
+	ck_assert_double_le(heuristic.lower_bound, brute.objective + 1e-12);
+	ck_assert_double_le(heuristic.task_bound, brute.objective + 1e-12);
+	ck_assert_double_ge(heuristic.utility, greedy.utility - 1e-9);
+	ck_assert_double_eq_tol(heuristic.utility,
+				utility(p, heuristic.chosen, heuristic.n_chosen), 1e-9);
 	tm_selection_release(&exact);
 	tm_selection_release(&greedy);
+	tm_selection_release(&heuristic);
 }
 
 START_TEST(exact_equals_brute_force_on_random_instances)
@@ -261,10 +276,152 @@ START_TEST(tag_selection_equals_brute_force)
 		ck_assert_int_eq(tm_selection_solve(p, (double)groups, TM_SELECTION_GREEDY, &greedy,
 						    NULL), 0);
 		ck_assert_double_ge(greedy.objective, exact.objective - 1e-12);
+		tm_selection_release(&greedy);
+		ck_assert_int_eq(tm_selection_solve(p, (double)groups, TM_SELECTION_HEURISTIC,
+						    &greedy, NULL), 0);
+		ck_assert_double_ge(greedy.objective, exact.objective - 1e-12);
+		ck_assert_double_le(greedy.lower_bound, exact.objective + 1e-12);
+		ck_assert_double_le(greedy.task_bound, exact.objective + 1e-12);
 		tm_selection_release(&exact);
 		tm_selection_release(&greedy);
 		tm_selection_problem_free(p);
 	}
+	gsl_rng_free(rng);
+}
+END_TEST
+
+/* ---- beyond 16 tasks: generated candidates ------------------------------------------- */
+
+/* true_upper_bound - sum over tasks of max(0, max_j Z(j -> t)): no group gives task t
+ * more than its best source (a mean is at most its largest term) or 0 alone. */
+static double true_upper_bound(const double *z, size_t n)
+{
+	double sum = 0;
+
+	for (size_t t = 0; t < n; t++) {
+		double best = 0;
+
+		for (size_t j = 0; j < n; j++)
+			if (j != t)
+				best = fmax(best, z[j * n + t]);
+		sum += best;
+	}
+	return sum;
+}
+
+/* Planted blocks: the tasks (in a shuffled order) fall into blocks of the given sizes;
+ * Z is about 0.5 inside a block and -0.3 across, so the blocks are the best choice of
+ * as many groups as there are blocks. */
+static const size_t planted_sizes[][8] = {
+	{ 6, 6, 6, 6 },              /* 24 tasks */
+	{ 3, 9, 5, 7, 4 },           /* 28 tasks, unequal */
+	{ 10, 10, 10, 10, 10, 10, 10 }, /* 70 tasks: masks of two words */
+	{ 20, 20 },                  /* 40 tasks, two groups */
+};
+
+START_TEST(heuristic_finds_planted_blocks)
+{
+	const size_t *sizes = planted_sizes[_i];
+	size_t n = 0, k = 0, block[70], order[70];
+	gsl_rng *rng = tm_rng_create(500 + (uint64_t)_i);
+	struct tm_selection_problem *p = NULL;
+	struct tm_selection selection;
+	double *z, planted = 0;
+
+	for (; k < 8 && sizes[k]; k++)
+		for (size_t i = 0; i < sizes[k]; i++)
+			block[n++] = k;
+	for (size_t t = 0; t < n; t++)
+		order[t] = t;
+	gsl_ran_shuffle(rng, order, n, sizeof(size_t));
+	ck_assert_ptr_nonnull(z = calloc(n * n, sizeof(double)));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (i != j)
+				z[order[i] * n + order[j]] = (block[i] == block[j] ? 0.5 : -0.3) +
+							     0.1 * gsl_rng_uniform(rng);
+	tm_selection_init(&selection);
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
+	ck_assert_int_eq(p->candidates, 1);
+	ck_assert_int_eq(tm_selection_solve(p, (double)k, TM_SELECTION_AUTO, &selection, NULL), 0);
+	ck_assert_int_eq(selection.method, TM_SELECTION_HEURISTIC);
+	ck_assert_uint_eq(selection.n_chosen, k);
+	/* every chosen group is exactly one planted block */
+	for (size_t i = 0; i < k; i++) {
+		size_t j = selection.chosen[i], first = SIZE_MAX, size = 0;
+
+		for (size_t t = 0; t < n; t++) {
+			size_t task = order[t];
+
+			if (!tm_selection_solves(p, j, task))
+				continue;
+			if (first == SIZE_MAX)
+				first = block[t];
+			ck_assert_uint_eq(block[t], first);
+			size++;
+		}
+		ck_assert_uint_eq(size, sizes[first]);
+	}
+	/* the planted objective, computed here, and the bounds around it */
+	for (size_t t = 0; t < n; t++) {
+		double sum = 0;
+
+		for (size_t u = 0; u < n; u++)
+			if (u != t && block[u] == block[t])
+				sum += z[order[u] * n + order[t]];
+		planted += sum / (double)(sizes[block[t]] - 1);
+	}
+	ck_assert_double_eq_tol(-selection.objective, planted, 1e-9);
+	ck_assert_double_eq_tol(-selection.task_bound, true_upper_bound(z, n), 1e-9);
+	ck_assert_double_ge(-selection.task_bound, planted - 1e-12);
+	ck_assert_double_ge(-selection.lower_bound, planted - 1e-12);
+	tm_selection_release(&selection);
+	tm_selection_problem_free(p);
+	free(z);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(candidates_keep_the_true_bound)
+{
+	/* random affinities on 17 to 20 tasks: the reported upper bound is the true one
+	 * (every task's best pair is a candidate), whatever the budget */
+	size_t n = 17 + (size_t)_i;
+	gsl_rng *rng = tm_rng_create(900 + (uint64_t)_i);
+	struct tm_selection_problem *p = NULL;
+	struct tm_selection selection;
+	double z[20 * 20], all = 0;
+	int64_t labels[20];
+
+	for (size_t i = 0; i < n * n; i++)
+		z[i] = gsl_rng_uniform(rng) * 2 - 1;
+	for (size_t t = 0; t < n; t++)
+		labels[t] = t < 3 ? -1 : (int64_t)(t % 4) * 7; /* any labels; -1: in no group */
+	tm_selection_init(&selection);
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, labels, 1, &p, NULL), 0);
+	ck_assert_int_eq(tm_selection_check(p, NULL), 0);
+	ck_assert_uint_ge(p->n_seeds, 2);
+	for (double budget = 1; budget <= 6; budget++) {
+		ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_AUTO, &selection, NULL),
+				 0);
+		ck_assert_double_eq_tol(-selection.task_bound, true_upper_bound(z, n), 1e-9);
+		ck_assert_double_ge(-selection.task_bound, -selection.objective - 1e-12);
+		ck_assert_double_ge(-selection.lower_bound, -selection.objective - 1e-12);
+		ck_assert_double_le(selection.n_chosen, budget);
+	}
+	/* budget 1: only the group of every task covers them */
+	ck_assert_int_eq(tm_selection_solve(p, 1, TM_SELECTION_AUTO, &selection, NULL), 0);
+	for (size_t t = 0; t < n; t++) {
+		double sum = 0;
+
+		for (size_t j = 0; j < n; j++)
+			if (j != t)
+				sum += z[j * n + t];
+		all += sum / (double)(n - 1);
+	}
+	ck_assert_double_eq_tol(-selection.objective, all, 1e-9);
+	tm_selection_release(&selection);
+	tm_selection_problem_free(p);
 	gsl_rng_free(rng);
 }
 END_TEST
@@ -544,6 +701,9 @@ Suite *selection_suite(void)
 	tcase_add_loop_test(solve, exact_equals_brute_force_on_random_instances, 0, 20);
 	tcase_add_loop_test(solve, tag_selection_equals_brute_force, 0, 6);
 	tcase_add_test(solve, tag_values_follow_the_documented_formula);
+	tcase_add_loop_test(solve, heuristic_finds_planted_blocks, 0,
+			    (int)(sizeof(planted_sizes) / sizeof(planted_sizes[0])));
+	tcase_add_loop_test(solve, candidates_keep_the_true_bound, 0, 4);
 	tcase_add_test(solve, hoa_averages_the_pairs);
 	tcase_add_test(solve, score_and_translate);
 	suite_add_tcase(suite, solve);
