@@ -103,8 +103,12 @@ static int write_datamaps(struct analysis *a, struct tm_error *err)
 {
 	const struct tm_datamap *map = a->map;
 	size_t labelled = 0, stride = 1, cap = a->options->max_datamap_points;
+	/* one buffer for every task's values: fresh pages per task cost more than the copy */
+	double *values = malloc(3 * (map->n_samples ? map->n_samples : 1) * sizeof(double));
 	int rc = 0;
 
+	if (!values)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	for (size_t c = 0; c < map->n_tasks * map->n_samples; c++)
 		labelled += map->region[c] != TM_REGION_NONE;
 	if (cap && labelled > cap)
@@ -112,14 +116,11 @@ static int write_datamaps(struct analysis *a, struct tm_error *err)
 	for (size_t t = 0; t < map->n_tasks && rc == 0; t++) {
 		struct tm_datamap_task_record record;
 		size_t offset = t * map->n_samples;
-		double *values = malloc(3 * (map->n_samples ? map->n_samples : 1) * sizeof(double));
 		struct tm_datamap_samples samples = {
 			map->task_index[t], map->n_samples, values, values + map->n_samples,
 			values + 2 * map->n_samples, map->region + offset, stride,
 		};
 
-		if (!values)
-			return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		for (size_t s = 0; s < map->n_samples; s++) {
 			values[s] = map->confidence[offset + s];
 			values[map->n_samples + s] = map->variability[offset + s];
@@ -129,8 +130,8 @@ static int write_datamaps(struct analysis *a, struct tm_error *err)
 		if ((rc = tm_store_write_datamap_tasks(a->store, a->analysis_id, &record, 1, err)) == 0 &&
 		    cap)
 			rc = tm_store_write_datamap_samples(a->store, a->analysis_id, &samples, err);
-		free(values);
 	}
+	free(values);
 	return rc;
 }
 

@@ -5,6 +5,7 @@
  * running summaries), and the easy / ambiguous / hard regions.
  */
 #include "analyzers.h"
+#include "large-alloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,13 +49,14 @@ static int datamap_allocate(size_t n_tasks, size_t n_samples, struct tm_datamap 
 	cells = cells ? cells : 1;
 	map->task_index = calloc(n_tasks ? n_tasks : 1, sizeof(int64_t));
 	map->task_names = calloc(n_tasks ? n_tasks : 1, sizeof(char *));
-	map->confidence = malloc(cells * sizeof(float));
-	map->variability = malloc(cells * sizeof(float));
-	map->correctness = malloc(cells * sizeof(float));
-	map->region = calloc(cells, 1);
+	map->confidence = large_alloc(cells * sizeof(float));
+	map->variability = large_alloc(cells * sizeof(float));
+	map->correctness = large_alloc(cells * sizeof(float));
+	map->region = large_alloc(cells);
 	if (!map->task_index || !map->task_names || !map->confidence || !map->variability ||
 	    !map->correctness || !map->region)
 		goto fail;
+	memset(map->region, 0, cells);
 	*out = map;
 	return 0;
 fail:
@@ -149,8 +151,7 @@ int tm_datamap_from_probabilities(const double *p, const int8_t *labels, size_t 
 	if ((rc = datamap_allocate(n_tasks, n_samples, &map, err)) < 0)
 		return rc;
 	map->epoch_to = (int64_t)n_epochs;
-	if (!(map->epoch_codes = malloc((n_tasks * n_epochs * n_samples > 0 ? n_tasks * n_epochs * n_samples : 1) *
-					sizeof(uint16_t))))
+	if (!(map->epoch_codes = large_alloc(n_tasks * n_epochs * n_samples * sizeof(uint16_t))))
 		goto nomem;
 	map->n_epochs = n_epochs;
 	for (size_t c = 0; c < n_tasks * n_epochs * n_samples; c++)
@@ -167,7 +168,7 @@ int tm_datamap_from_probabilities(const double *p, const int8_t *labels, size_t 
 					 &map->correctness[t * n_samples + s]);
 	}
 	if (labels) {
-		if (!(map->labels = malloc(n_tasks * n_samples > 0 ? n_tasks * n_samples : 1)))
+		if (!(map->labels = large_alloc(n_tasks * n_samples)))
 			goto nomem;
 		memcpy(map->labels, labels, n_tasks * n_samples);
 	}
@@ -239,8 +240,8 @@ struct loader {
 	int64_t from, to;
 	size_t n_samples;
 	int summaries_only;
-	uint16_t *raw;   /* n_epochs x n_samples */
-	double *decoded; /* n_epochs x n_samples */
+	uint16_t *raw;   /* n_epochs x n_samples: the first task's, to tell the storage */
+	double *sum, *squares, *correct_epochs; /* n_samples each: summarise_codes' sums */
 	float *mean, *m2, *correct; /* summaries */
 };
 
@@ -248,7 +249,9 @@ static void loader_release(struct loader *loader)
 {
 	free(loader->run.name);
 	free(loader->raw);
-	free(loader->decoded);
+	free(loader->sum);
+	free(loader->squares);
+	free(loader->correct_epochs);
 	free(loader->mean);
 	free(loader->m2);
 	free(loader->correct);
@@ -291,7 +294,9 @@ static int detect_storage(struct loader *l, int64_t first_task, struct tm_error 
 	int rc;
 
 	if (!(l->raw = malloc((epochs * n > 0 ? epochs * n : 1) * sizeof(uint16_t))) ||
-	    !(l->decoded = malloc((epochs * n > 0 ? epochs * n : 1) * sizeof(double))))
+	    !(l->sum = malloc((n ? n : 1) * sizeof(double))) ||
+	    !(l->squares = malloc((n ? n : 1) * sizeof(double))) ||
+	    !(l->correct_epochs = malloc((n ? n : 1) * sizeof(double))))
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	rc = tm_store_read_dynamics(l->store, l->run_id, first_task, l->from, l->to, n, l->raw, err);
 	if (rc != TM_ERR_NOT_FOUND)
@@ -313,22 +318,66 @@ static int detect_storage(struct loader *l, int64_t first_task, struct tm_error 
 	return 0;
 }
 
+/*
+ * summarise_codes - summarise_sample of every sample of one task from its
+ * codes (@n_epochs x @n samples, epoch-major), epoch by epoch over all
+ * samples so that the codes are read in order; each sample's sums take the
+ * epochs in the same order as summarise_sample's, so the values are the same
+ * to the bit. @sum, @squares and @correct are scratch of @n doubles.
+ */
+static void summarise_codes(const uint16_t *codes, size_t n_epochs, size_t n, double *sum,
+			    double *squares, double *correct, float *confidence,
+			    float *variability, float *correctness)
+{
+	for (size_t s = 0; s < n; s++)
+		sum[s] = squares[s] = correct[s] = 0;
+	for (size_t e = 0; e < n_epochs; e++) {
+		const uint16_t *code = codes + e * n;
+
+		/* a missing code decodes to NaN, which the sum then carries */
+		for (size_t s = 0; s < n; s++) {
+			double value = tm_dynamics_decode(code[s]);
+
+			sum[s] += value;
+			correct[s] += value > 0.5;
+		}
+	}
+	for (size_t s = 0; s < n; s++)
+		sum[s] /= (double)n_epochs; /* now the mean */
+	for (size_t e = 0; e < n_epochs; e++) {
+		const uint16_t *code = codes + e * n;
+
+		for (size_t s = 0; s < n; s++) {
+			double deviation = tm_dynamics_decode(code[s]) - sum[s];
+
+			squares[s] += deviation * deviation;
+		}
+	}
+	for (size_t s = 0; s < n; s++) {
+		if (sum[s] != sum[s]) {
+			confidence[s] = variability[s] = correctness[s] = NAN;
+			continue;
+		}
+		confidence[s] = (float)sum[s];
+		variability[s] = (float)sqrt(squares[s] / (double)n_epochs);
+		correctness[s] = (float)(correct[s] / (double)n_epochs);
+	}
+}
+
 static int load_task_dynamics(struct loader *l, struct tm_datamap *map, size_t t,
 			      struct tm_error *err)
 {
 	size_t n = l->n_samples, epochs = (size_t)(l->to - l->from), offset = t * n;
+	/* decoded from the BLOBs straight into the map's codes: no copy in between */
+	uint16_t *codes = map->epoch_codes ? map->epoch_codes + t * epochs * n : l->raw;
 	int rc = tm_store_read_dynamics(l->store, l->run_id, map->task_index[t], l->from, l->to, n,
-					l->raw, err);
+					codes, err);
 
 	if (rc < 0)
 		return rc;
-	if (map->epoch_codes)
-		memcpy(map->epoch_codes + t * epochs * n, l->raw, epochs * n * sizeof(uint16_t));
-	for (size_t c = 0; c < epochs * n; c++)
-		l->decoded[c] = tm_dynamics_decode(l->raw[c]);
-	for (size_t s = 0; s < n; s++)
-		summarise_sample(l->decoded + s, epochs, n, &map->confidence[offset + s],
-				 &map->variability[offset + s], &map->correctness[offset + s]);
+	summarise_codes(codes, epochs, n, l->sum, l->squares, l->correct_epochs,
+			map->confidence + offset, map->variability + offset,
+			map->correctness + offset);
 	return 0;
 }
 
@@ -361,7 +410,7 @@ static int load_labels(struct loader *l, struct tm_datamap *map, struct tm_error
 
 	if ((rc = tm_store_has_labels(l->store, l->run_id, &has, err)) < 0 || !has)
 		return rc;
-	if (!(map->labels = malloc(map->n_tasks * n > 0 ? map->n_tasks * n : 1)))
+	if (!(map->labels = large_alloc(map->n_tasks * n)))
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	for (size_t t = 0; t < map->n_tasks; t++)
 		if ((rc = tm_store_read_labels(l->store, l->run_id, map->task_index[t], n,
@@ -431,7 +480,7 @@ int tm_datamap_load(struct tm_store *store, int64_t run_id, int64_t epoch_from,
 		size_t epochs = (size_t)(loader.to - loader.from), cells;
 
 		if (tm_size_mul(tasks.n * epochs, loader.n_samples, &cells) < 0 ||
-		    !(map->epoch_codes = malloc((cells ? cells : 1) * sizeof(uint16_t)))) {
+		    !(map->epoch_codes = large_alloc(cells * sizeof(uint16_t)))) {
 			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory for the per-epoch dynamics");
 			goto out;
 		}
@@ -466,10 +515,9 @@ int tm_datamap_resample(const struct tm_datamap *map, const size_t *sample, size
 	*out = NULL;
 	if ((rc = datamap_allocate(map->n_tasks, n, &copy, err)) < 0)
 		return rc;
-	if ((map->labels && !(copy->labels = malloc(map->n_tasks * n > 0 ? map->n_tasks * n : 1))) ||
+	if ((map->labels && !(copy->labels = large_alloc(map->n_tasks * n))) ||
 	    (map->epoch_codes &&
-	     !(copy->epoch_codes = malloc((map->n_tasks * map->n_epochs * n > 0 ? map->n_tasks * map->n_epochs * n : 1) *
-					  sizeof(uint16_t))))) {
+	     !(copy->epoch_codes = large_alloc(map->n_tasks * map->n_epochs * n * sizeof(uint16_t))))) {
 		tm_datamap_free(copy);
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	}

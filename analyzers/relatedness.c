@@ -7,6 +7,7 @@
  * missing labels are handled pairwise over commonly labelled samples.
  */
 #include "analyzers.h"
+#include "large-alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,14 +50,13 @@ void tm_relatedness_release(struct tm_relatedness *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* syrk_full - @out (n x n double) = @a @b^T for float a, b (n x m); a == b uses ssyrk. */
-static int product(const float *a, const float *b, size_t n, size_t m, double *out,
-		   struct tm_error *err)
+/*
+ * product_into - @out (n x n double) = @a @b^T for float a, b (n x m); a == b
+ * uses ssyrk. @result is the caller's n x n float scratch for BLAS's output.
+ */
+static void product_into(const float *a, const float *b, size_t n, size_t m, double *out,
+			 float *result)
 {
-	float *result = malloc((n * n > 0 ? n * n : 1) * sizeof(float));
-
-	if (!result)
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	if (n && m) {
 		if (a == b) {
 			cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)m, 1.0f, a,
@@ -73,6 +73,17 @@ static int product(const float *a, const float *b, size_t n, size_t m, double *o
 	}
 	for (size_t c = 0; c < n * n; c++)
 		out[c] = result[c];
+}
+
+/* product - product_into with scratch of its own. */
+static int product(const float *a, const float *b, size_t n, size_t m, double *out,
+		   struct tm_error *err)
+{
+	float *result = large_alloc(n * n * sizeof(float));
+
+	if (!result)
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	product_into(a, b, n, m, out, result);
 	free(result);
 	return 0;
 }
@@ -120,11 +131,15 @@ static double correlation_of(double n, double sx, double sy, double sxx, double 
 	return r > 1 ? 1 : r < -1 ? -1 : r;
 }
 
-/* complete_correlation - no missing value: one ssyrk of the centred rows. */
+/*
+ * complete_correlation - no missing value: one ssyrk of the centred rows;
+ * @scratch is n_rows x n_rows floats for it, or NULL to allocate them.
+ */
 static int complete_correlation(const float *z, size_t n_rows, size_t n_cols, size_t min_common,
-				double *out, double *common, struct tm_error *err)
+				double *out, double *common, float *scratch, struct tm_error *err)
 {
-	int rc = product(z, z, n_rows, n_cols, out, err);
+	int rc = scratch ? (product_into(z, z, n_rows, n_cols, out, scratch), 0)
+		: product(z, z, n_rows, n_cols, out, err);
 	double *diagonal;
 
 	if (rc < 0)
@@ -157,12 +172,12 @@ static int pairwise_correlation_missing(const float *z, const float *mask, size_
 {
 	size_t cells = n_rows * n_cols, pairs = n_rows * n_rows;
 	struct pairwise_sums s = { 0 };
-	float *squared = malloc((cells ? cells : 1) * sizeof(float));
+	float *squared = large_alloc(cells * sizeof(float));
 	int rc = TM_ERR_NOMEM;
 
-	s.count = malloc((pairs ? pairs : 1) * sizeof(double));
-	s.sum = malloc((pairs ? pairs : 1) * sizeof(double));
-	s.squares = malloc((pairs ? pairs : 1) * sizeof(double));
+	s.count = large_alloc(pairs * sizeof(double));
+	s.sum = large_alloc(pairs * sizeof(double));
+	s.squares = large_alloc(pairs * sizeof(double));
 	if (!squared || !s.count || !s.sum || !s.squares) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
@@ -201,22 +216,22 @@ out:
  * correlation_with_scratch - tm_pairwise_correlation with the caller's
  * scratch @z and @mask (n_rows x n_cols each; @z may be @x itself, which is
  * then overwritten; @mask may be NULL, then one is allocated if a value is
- * missing), so that a loop over epochs does not map and fault in fresh pages
- * every time.
+ * missing) and @square (n_rows x n_rows floats, or NULL), so that a loop
+ * over epochs does not map and fault in fresh pages every time.
  */
 static int correlation_with_scratch(const float *x, size_t n_rows, size_t n_cols,
 				    size_t min_common, double *out, double *common, float *z,
-				    float *mask, struct tm_error *err)
+				    float *mask, float *square, struct tm_error *err)
 {
 	float *own = NULL;
 	int rc;
 
 	if (!centre_rows(x, n_rows, n_cols, z, mask))
-		rc = complete_correlation(z, n_rows, n_cols, min_common, out, common, err);
+		rc = complete_correlation(z, n_rows, n_cols, min_common, out, common, square, err);
 	else if (!mask && z == x) /* the missing cells are overwritten: a caller's bug */
 		rc = tm_error_set(err, TM_ERR_USAGE,
 				  "in-place correlation of rows with missing values needs a mask");
-	else if (!mask && !(own = malloc(n_rows * n_cols * sizeof(float))))
+	else if (!mask && !(own = large_alloc(n_rows * n_cols * sizeof(float))))
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	else {
 		if (own)
@@ -237,11 +252,12 @@ int tm_pairwise_correlation(const float *x, size_t n_rows, size_t n_cols, size_t
 	int rc;
 
 	if (tm_size_mul(n_rows, n_cols, &cells) < 0 ||
-	    !(z = malloc((cells ? cells : 1) * sizeof(float))) ||
-	    !(mask = malloc((cells ? cells : 1) * sizeof(float))))
+	    !(z = large_alloc(cells * sizeof(float))) ||
+	    !(mask = large_alloc(cells * sizeof(float))))
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	else
-		rc = correlation_with_scratch(x, n_rows, n_cols, min_common, out, common, z, mask, err);
+		rc = correlation_with_scratch(x, n_rows, n_cols, min_common, out, common, z, mask, NULL,
+					      err);
 	free(z);
 	free(mask);
 	return rc;
@@ -251,13 +267,13 @@ int tm_pairwise_correlation(const float *x, size_t n_rows, size_t n_cols, size_t
 
 static int allocate_matrices(struct tm_relatedness *r, size_t n, struct tm_error *err)
 {
-	size_t cells = n * n > 0 ? n * n : 1;
+	size_t cells = n * n;
 
 	r->n_tasks = n;
-	r->gram = malloc(cells * sizeof(double));
-	r->distance = malloc(cells * sizeof(double));
-	r->affinity = malloc(cells * sizeof(double));
-	r->stored = malloc(cells * sizeof(double));
+	r->gram = large_alloc(cells * sizeof(double));
+	r->distance = large_alloc(cells * sizeof(double));
+	r->affinity = large_alloc(cells * sizeof(double));
+	r->stored = large_alloc(cells * sizeof(double));
 	if (!r->gram || !r->distance || !r->affinity || !r->stored)
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	return 0;
@@ -295,7 +311,7 @@ static size_t count_constant(const double *similarity, size_t n)
 static int from_correlation(const float *rows, size_t n, size_t m, struct tm_relatedness *r,
 			    struct tm_error *err)
 {
-	double *common = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
+	double *common = large_alloc(n * n * sizeof(double));
 	int rc;
 
 	if (!common)
@@ -320,7 +336,7 @@ static int from_correlation(const float *rows, size_t n, size_t m, struct tm_rel
 /* impute_task_mean - a copy of @x with missing values replaced by their row's mean. */
 static float *impute_task_mean(const float *x, size_t n, size_t m)
 {
-	float *copy = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
+	float *copy = large_alloc(n * m * sizeof(float));
 
 	if (!copy)
 		return NULL;
@@ -351,7 +367,7 @@ static int estimate_stg(const struct tm_datamap *map, struct tm_relatedness *r,
 	size_t n = map->n_tasks, m = map->n_samples, cells = n * n > 0 ? n * n : 1;
 	float *confidence = impute_task_mean(map->confidence, n, m);
 	float *variability = impute_task_mean(map->variability, n, m);
-	double *second = malloc(cells * sizeof(double));
+	double *second = large_alloc(cells * sizeof(double));
 	int rc = 0;
 
 	if (!confidence || !variability || !second)
@@ -375,7 +391,7 @@ static int estimate_stg(const struct tm_datamap *map, struct tm_relatedness *r,
 static float *label_rows(const struct tm_datamap *map, int predicted)
 {
 	size_t cells = map->n_tasks * map->n_samples;
-	float *rows = malloc((cells ? cells : 1) * sizeof(float));
+	float *rows = large_alloc(cells * sizeof(float));
 
 	if (!rows)
 		return NULL;
@@ -399,11 +415,11 @@ static int conditional_relatedness(const struct tm_datamap *map, struct tm_relat
 				   struct tm_error *err)
 {
 	size_t n = map->n_tasks, m = map->n_samples, cells = n * m > 0 ? n * m : 1;
-	float *positive = malloc(cells * sizeof(float)), *labelled = malloc(cells * sizeof(float));
-	double *both = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
+	float *positive = large_alloc(cells * sizeof(float)), *labelled = large_alloc(cells * sizeof(float));
+	double *both = large_alloc(n * n * sizeof(double));
 	int rc = 0;
 
-	r->conditional = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
+	r->conditional = large_alloc(n * n * sizeof(double));
 	if (!positive || !labelled || !both || !r->conditional) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
@@ -455,7 +471,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 			      struct tm_error *err)
 {
 	size_t n = map->n_tasks, m = map->n_samples, epochs = map->n_epochs;
-	float *rows = NULL, *mask = NULL;
+	float *rows = NULL, *mask = NULL, *square = NULL;
 	double *sum = NULL, *common = NULL;
 	int rc = 0;
 
@@ -465,13 +481,16 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 	if (!map->epoch_codes || epochs == 0)
 		return tm_error_set(err, TM_ERR_INPUT,
 				    "the 'predictions-epochwise' estimator needs per-epoch dynamics (the run keeps summaries only)");
-	rows = malloc((n * m > 0 ? n * m : 1) * sizeof(float));
-	sum = calloc(n * n > 0 ? n * n : 1, sizeof(double));
-	common = malloc((n * n > 0 ? n * n : 1) * sizeof(double));
-	if (!rows || !sum || !common) {
+	/* every buffer made once for all epochs */
+	rows = large_alloc(n * m * sizeof(float));
+	sum = large_alloc(n * n * sizeof(double));
+	common = large_alloc(n * n * sizeof(double));
+	square = large_alloc(n * n * sizeof(float));
+	if (!rows || !sum || !common || !square) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	memset(sum, 0, n * n * sizeof(double));
 	for (size_t e = 0; e < epochs && rc == 0; e++) {
 		int missing = 0;
 
@@ -487,13 +506,13 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 			}
 		}
 		/* a mask only when values are missing (4 bytes a cell), made before rows are centred */
-		if (missing && !mask && !(mask = malloc(n * m * sizeof(float)))) {
+		if (missing && !mask && !(mask = large_alloc(n * m * sizeof(float)))) {
 			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		/* centred in place: the decoded rows are not needed afterwards */
 		if ((rc = correlation_with_scratch(rows, n, m, MIN_COMMON_SAMPLES, r->gram, common, rows,
-						   mask, err)) < 0)
+						   mask, square, err)) < 0)
 			goto out;
 		for (size_t c = 0; c < n * n; c++)
 			sum[c] += r->gram[c];
@@ -510,6 +529,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 out:
 	free(rows);
 	free(mask);
+	free(square);
 	free(sum);
 	free(common);
 	return rc;
