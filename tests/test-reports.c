@@ -576,6 +576,61 @@ START_TEST(draws_training_and_validation_per_task)
 }
 END_TEST
 
+/*
+ * The task map's names do not overlap each other or the points: the boxes
+ * are estimated as the plot estimates them (plot area 560 px wide, 5 px a
+ * character, 11 px a line), from task-map.dat and the x range of the script.
+ */
+START_TEST(task_map_names_do_not_overlap)
+{
+	struct tm_report_outcome outcome;
+	char *dat_path = report_file("task-map.dat"), *gp_path = report_file("task-map.gp");
+	char *dat, *gp, *line, *save = NULL;
+	double x_low, x_high, scale, box[N_TASKS][4], point[N_TASKS][2];
+	size_t n = 0;
+
+	write_fixture();
+	write_report(0, NULL, &outcome);
+	dat = test_read_file(dat_path, NULL);
+	gp = test_read_file(gp_path, NULL);
+	ck_assert_ptr_nonnull(dat);
+	ck_assert_ptr_nonnull(gp);
+	ck_assert_int_eq(sscanf(strstr(gp, "set xrange ["), "set xrange [%lf:%lf]", &x_low, &x_high), 2);
+	scale = 560 / (x_high - x_low);
+	for (line = strtok_r(dat, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[256];
+		double x, y, label_x, label_y, width = 0;
+		int group, align;
+
+		if (*line == '#')
+			continue;
+		ck_assert_int_eq(sscanf(line, "%lf\t%lf\t%d\t%255[^\t]\t%lf\t%lf\t%d", &x, &y, &group,
+					name, &label_x, &label_y, &align), 7);
+		for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+			width += (*c & 0xc0) != 0x80 ? 5 : 0;
+		ck_assert_uint_lt(n, N_TASKS);
+		point[n][0] = x * scale;
+		point[n][1] = y * scale;
+		box[n][0] = label_x * scale - (align == 1 ? width : align == 2 ? width / 2 : 0);
+		box[n][1] = box[n][0] + width;
+		box[n][2] = label_y * scale - 5.5;
+		box[n][3] = label_y * scale + 5.5;
+		n++;
+	}
+	ck_assert_uint_eq(n, N_TASKS);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			ck_assert_msg(i == j || box[i][1] <= box[j][0] || box[j][1] <= box[i][0] ||
+				      box[i][3] <= box[j][2] || box[j][3] <= box[i][2],
+				      "the names of tasks %zu and %zu overlap", i, j);
+			ck_assert_msg(box[i][1] <= point[j][0] - 3 || point[j][0] + 3 <= box[i][0] ||
+				      box[i][3] <= point[j][1] - 3 || point[j][1] + 3 <= box[i][2],
+				      "the name of task %zu covers the point of task %zu", i, j);
+		}
+	free(dat), free(gp), free(dat_path), free(gp_path);
+}
+END_TEST
+
 /* Two `taskmap evaluate` batches (each led by its single-task row) are told apart. */
 START_TEST(numbers_evaluation_batches)
 {
@@ -683,6 +738,7 @@ Suite *reports_suite(void)
 	tcase_add_test(end_to_end, injected_names_stay_names);
 	tcase_add_test(end_to_end, numbers_evaluation_batches);
 	tcase_add_test(end_to_end, draws_training_and_validation_per_task);
+	tcase_add_test(end_to_end, task_map_names_do_not_overlap);
 	tcase_add_test(end_to_end, reports_without_gnuplot);
 	tcase_add_test(end_to_end, reports_a_run_not_analysed);
 	suite_add_tcase(suite, units);
