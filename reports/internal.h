@@ -264,6 +264,17 @@ void plot_put_number(FILE *dat, double value);
 /* plot_write_task_labels - "position<TAB>name" of the shown tasks, thinned. */
 void plot_write_task_labels(FILE *dat, const struct report_data *data);
 
+/*
+ * plot_tick_label_width - an estimate in pixels of the longest task name
+ * plot_write_task_labels writes (cut to REPORT_MAX_LABEL_CHARS), at the size
+ * plot_tick_font gives: what a margin beside those tick labels needs.
+ */
+double plot_tick_label_width(const struct report_data *data);
+
+/* plot_margins - fix the margins of a @width x @height canvas, in pixels. */
+void plot_margins(FILE *gp, int width, int height, double left, double right, double bottom,
+		  double top);
+
 /* plot_tick_font - the gnuplot font string (e.g. "',8'") for @n tick labels. */
 const char *plot_tick_font(size_t n);
 

@@ -26,6 +26,29 @@ const char *plot_tick_font(size_t n)
 	return n <= 24 ? "',9'" : n <= 48 ? "',8'" : "',7'";
 }
 
+double plot_tick_label_width(const struct report_data *data)
+{
+	size_t step = plot_tick_step(data->n_shown), longest = 1;
+	/* the size plot_tick_font chose, and a sans glyph's average width of 0.62 em and a little room */
+	double size = data->n_shown <= 24 ? 9 : data->n_shown <= 48 ? 8 : 7;
+
+	for (size_t i = 0; i < data->n_shown; i += step) {
+		size_t chars = plot_label_chars(data->tasks[data->shown[i]].name);
+
+		longest = chars > longest ? chars : longest;
+	}
+	return 0.66 * size * (double)longest;
+}
+
+void plot_margins(FILE *gp, int width, int height, double left, double right, double bottom,
+		  double top)
+{
+	fprintf(gp, "# margins in pixels: %.0f left, %.0f right, %.0f bottom, %.0f top\n"
+		"set lmargin at screen %.6f\nset rmargin at screen %.6f\n"
+		"set bmargin at screen %.6f\nset tmargin at screen %.6f\n", left, right, bottom, top,
+		left / width, 1 - right / width, bottom / height, 1 - top / height);
+}
+
 /*
  * image_style - sharp cells: a rectangle per cell (" pixels") while that
  * stays small; beyond, the terminal's embedded bitmap, which browsers smooth
@@ -90,11 +113,11 @@ static void write_group_frames(FILE *gp, const struct report_data *data, int squ
 int plot_relatedness_write(const struct report_data *data, const char *dir, const char *name,
 			   struct tm_error *err)
 {
-	size_t n = data->n_shown;
+	size_t n = data->n_shown, labels;
 	FILE *dat = NULL, *gp = NULL;
 	char file[64];
-	double low, high;
-	int rc;
+	double low, high, side, names;
+	int rc, width, height;
 
 	snprintf(file, sizeof(file), "%s.dat", name);
 	if (!(dat = report_open(dir, file, err)))
@@ -116,7 +139,14 @@ int plot_relatedness_write(const struct report_data *data, const char *dir, cons
 	if (!(gp = report_open(dir, file, err)))
 		return err ? err->code : TM_ERR_IO;
 	offdiagonal_range(data, &low, &high);
-	plot_begin(gp, name, 720, 580);
+	/* the matrix keeps its size and the canvas grows with the names beside it */
+	labels = (n + plot_tick_step(n) - 1) / plot_tick_step(n);
+	side = fmax(440, (double)labels * (n <= 24 ? 13 : n <= 48 ? 12 : 11));
+	names = plot_tick_label_width(data) + 16;
+	width = (int)ceil(names + side + 130);
+	height = (int)ceil(names + side + 16);
+	plot_begin(gp, name, width, height);
+	plot_margins(gp, width, height, names, 130, names, 16);
 	fprintf(gp, "set size ratio -1\n"
 		"set xrange [0.5:%zu.5]\nset yrange [%zu.5:0.5]\n"
 		"set xtics rotate by 90 right noenhanced font %s scale 0\n"
@@ -149,7 +179,8 @@ int plot_membership_write(const struct report_data *data, const char *dir, const
 	size_t n = data->n_shown, k = (size_t)data->k;
 	FILE *dat = NULL, *gp = NULL;
 	char file[64];
-	int rc;
+	double rows, names;
+	int rc, height;
 
 	snprintf(file, sizeof(file), "%s.dat", name);
 	if (!(dat = report_open(dir, file, err)))
@@ -170,7 +201,11 @@ int plot_membership_write(const struct report_data *data, const char *dir, const
 	snprintf(file, sizeof(file), "%s.gp", name);
 	if (!(gp = report_open(dir, file, err)))
 		return err ? err->code : TM_ERR_IO;
-	plot_begin(gp, name, 900, (int)(k > 12 ? 600 : 260 + 28 * k));
+	rows = fmin(fmax(34.0 * (double)k, 100), 440);
+	names = plot_tick_label_width(data) + 16;
+	height = (int)ceil(12 + rows + names);
+	plot_begin(gp, name, 900, height);
+	plot_margins(gp, 900, height, 60, 110, names, 12);
 	fprintf(gp, "set xrange [0.5:%zu.5]\nset yrange [%zu.5:0.5]\n"
 		"set xtics rotate by 90 right noenhanced font %s scale 0\n"
 		"set ytics 1,%zu,%zu scale 0\nset ylabel 'group'\n"

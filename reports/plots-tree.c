@@ -82,7 +82,8 @@ int plot_dendrogram_write(const struct report_data *data, const char *dir, const
 	size_t n = data->n_shown;
 	FILE *dat = NULL, *gp = NULL;
 	char file[64];
-	int rc;
+	double names;
+	int rc, height;
 
 	snprintf(file, sizeof(file), "%s.dat", name);
 	if (!(dat = report_open(dir, file, err)))
@@ -97,7 +98,11 @@ int plot_dendrogram_write(const struct report_data *data, const char *dir, const
 	snprintf(file, sizeof(file), "%s.gp", name);
 	if (!(gp = report_open(dir, file, err)))
 		return err ? err->code : TM_ERR_IO;
-	plot_begin(gp, name, 900, 440);
+	/* the tree keeps its height and the canvas grows with the names below it */
+	names = plot_tick_label_width(data) + 16;
+	height = (int)ceil(16 + 300 + names);
+	plot_begin(gp, name, 900, height);
+	plot_margins(gp, 900, height, 70, 20, names, 16);
 	fprintf(gp, "set xrange [0.5:%zu.5]\nset yrange [0:%.9g]\n"
 		"set xtics rotate by 90 right noenhanced font %s scale 0\n"
 		"set border 2 lw 0.8 lc rgb '#555555'\n"

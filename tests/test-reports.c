@@ -631,6 +631,44 @@ START_TEST(task_map_names_do_not_overlap)
 }
 END_TEST
 
+/*
+ * Long task names (the fixture's longest is cut to 28 characters and "…")
+ * widen the margins beside the relatedness matrix and below the dendrogram;
+ * the matrix stays 440 pixels square and the tree 300 pixels high.
+ */
+START_TEST(long_names_grow_the_canvas)
+{
+	static const struct { const char *name; double width, height; } plots[] = {
+		{ "relatedness.gp", 440, 440 }, { "dendrogram.gp", 0, 300 },
+		{ "membership.gp", 0, 100 },
+	};
+	struct tm_report_outcome outcome;
+
+	write_fixture();
+	write_report(0, NULL, &outcome);
+	for (size_t p = 0; p < sizeof(plots) / sizeof(plots[0]); p++) {
+		char *path = report_file(plots[p].name), *gp = test_read_file(path, NULL), *at;
+		double left, right, bottom, top;
+		int width, height;
+
+		ck_assert_ptr_nonnull(gp);
+		ck_assert_ptr_nonnull(at = strstr(gp, "set terminal svg enhanced size "));
+		ck_assert_int_eq(sscanf(at, "set terminal svg enhanced size %d,%d", &width, &height), 2);
+		ck_assert_ptr_nonnull(at = strstr(gp, "# margins in pixels: "));
+		ck_assert_int_eq(sscanf(at, "# margins in pixels: %lf left, %lf right, %lf bottom, %lf top",
+					&left, &right, &bottom, &top), 4);
+		/* 29 characters of at least half an em at 9 points */
+		ck_assert_msg(bottom >= 29 * 0.5 * 9, "%s: %g px below for the names", plots[p].name,
+			      bottom);
+		ck_assert_double_ge(width - left - right, plots[p].width);
+		ck_assert_double_ge(height - bottom - top, plots[p].height);
+		if (p == 0)
+			ck_assert_double_ge(left, 29 * 0.5 * 9);
+		free(gp), free(path);
+	}
+}
+END_TEST
+
 /* Two `taskmap evaluate` batches (each led by its single-task row) are told apart. */
 START_TEST(numbers_evaluation_batches)
 {
@@ -739,6 +777,7 @@ Suite *reports_suite(void)
 	tcase_add_test(end_to_end, numbers_evaluation_batches);
 	tcase_add_test(end_to_end, draws_training_and_validation_per_task);
 	tcase_add_test(end_to_end, task_map_names_do_not_overlap);
+	tcase_add_test(end_to_end, long_names_grow_the_canvas);
 	tcase_add_test(end_to_end, reports_without_gnuplot);
 	tcase_add_test(end_to_end, reports_a_run_not_analysed);
 	suite_add_tcase(suite, units);

@@ -3,9 +3,9 @@
 if (!exists('format')) format = 'svg'
 if (!exists('output')) output = 'membership.' . format
 if (format eq 'png') {
-	set terminal pngcairo enhanced size 900,344 font 'sans,10' background rgb 'white'
+	set terminal pngcairo enhanced size 900,303 font 'sans,10' fontscale 0.75 background rgb 'white' # cairo draws text a third larger than SVG
 } else {
-	set terminal svg enhanced size 900,344 font 'sans,10' background rgb 'white'
+	set terminal svg enhanced size 900,303 font 'sans,10' background rgb 'white'
 }
 set output output
 set encoding utf8
@@ -14,6 +14,11 @@ set border 3 lw 0.8 lc rgb '#555555'
 set tics nomirror out scale 0.5 textcolor rgb '#333333'
 set key noautotitle
 set palette defined (0 '#440154', 1 '#482878', 2 '#3e4a89', 3 '#31688e', 4 '#26828e', 5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')
+# margins in pixels: 60 left, 110 right, 188 bottom, 12 top
+set lmargin at screen 0.066667
+set rmargin at screen 0.877778
+set bmargin at screen 0.621320
+set tmargin at screen 0.960396
 set xrange [0.5:8.5]
 set yrange [3.5:0.5]
 set xtics rotate by 90 right noenhanced font ',9' scale 0

@@ -3,9 +3,9 @@
 if (!exists('format')) format = 'svg'
 if (!exists('output')) output = 'relatedness.' . format
 if (format eq 'png') {
-	set terminal pngcairo enhanced size 720,580 font 'sans,10' background rgb 'white'
+	set terminal pngcairo enhanced size 759,645 font 'sans,10' fontscale 0.75 background rgb 'white' # cairo draws text a third larger than SVG
 } else {
-	set terminal svg enhanced size 720,580 font 'sans,10' background rgb 'white'
+	set terminal svg enhanced size 759,645 font 'sans,10' background rgb 'white'
 }
 set output output
 set encoding utf8
@@ -14,6 +14,11 @@ set border 3 lw 0.8 lc rgb '#555555'
 set tics nomirror out scale 0.5 textcolor rgb '#333333'
 set key noautotitle
 set palette defined (0 '#440154', 1 '#482878', 2 '#3e4a89', 3 '#31688e', 4 '#26828e', 5 '#1f9e89', 6 '#35b779', 7 '#6ece58', 8 '#b5de2b', 9 '#fde725')
+# margins in pixels: 188 left, 130 right, 188 bottom, 16 top
+set lmargin at screen 0.248037
+set rmargin at screen 0.828722
+set bmargin at screen 0.291876
+set tmargin at screen 0.975194
 set size ratio -1
 set xrange [0.5:8.5]
 set yrange [8.5:0.5]

@@ -3,7 +3,7 @@
 if (!exists('format')) format = 'svg'
 if (!exists('output')) output = 'task-map.' . format
 if (format eq 'png') {
-	set terminal pngcairo enhanced size 760,620 font 'sans,10' background rgb 'white'
+	set terminal pngcairo enhanced size 760,620 font 'sans,10' fontscale 0.75 background rgb 'white' # cairo draws text a third larger than SVG
 } else {
 	set terminal svg enhanced size 760,620 font 'sans,10' background rgb 'white'
 }

@@ -3,7 +3,7 @@
 if (!exists('format')) format = 'svg'
 if (!exists('output')) output = 'training.' . format
 if (format eq 'png') {
-	set terminal pngcairo enhanced size 1034,680 font 'sans,10' background rgb 'white'
+	set terminal pngcairo enhanced size 1034,680 font 'sans,10' fontscale 0.75 background rgb 'white' # cairo draws text a third larger than SVG
 } else {
 	set terminal svg enhanced size 1034,680 font 'sans,10' background rgb 'white'
 }
