@@ -7,6 +7,7 @@
  * every k around the best grid point.
  */
 #include "analyzers.h"
+#include "cluster-internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,13 @@ static const char *const method_names[TM_METHOD_COUNT] = {
 	"kmeans", "fuzzy-stg", "fuzzy", "agglomerative-average", "agglomerative-complete",
 	"agglomerative-ward", "spectral", "spectral-average",
 };
+
+/*
+ * the spectral methods embed the self-tuning affinity (Zelnik-Manor and
+ * Perona 2004) with each task's scale its distance to this nearest
+ * neighbour: the paper's value, used in all its experiments
+ */
+#define SPECTRAL_NEIGHBOURS 7
 
 /* candidate ranges longer than this are searched coarse to fine */
 #define K_SEARCH_ALL 40
@@ -86,16 +94,22 @@ int tm_cluster_prepare(struct tm_cluster_context *context, const struct tm_relat
 	else if (method == TM_METHOD_SPECTRAL || method == TM_METHOD_SPECTRAL_AVERAGE) {
 		/* one more than k_max: the eigengap after k_max */
 		size_t wanted = k_max == 0 || k_max >= n ? n : k_max + 1;
+		double *affinity;
 
 		if (n == 0)
 			return tm_error_set(err, TM_ERR_USAGE, "no task to cluster");
+		affinity = malloc(n * n * sizeof(double));
 		context->n_vectors = wanted;
 		context->eigenvalues = malloc(wanted * sizeof(double));
 		context->vectors = malloc(n * wanted * sizeof(double));
-		rc = !context->eigenvalues || !context->vectors
+		rc = !affinity || !context->eigenvalues || !context->vectors
 			? tm_error_set(err, TM_ERR_NOMEM, "out of memory")
-			: tm_spectral_embed(relatedness->affinity, n, wanted, context->eigenvalues,
-					    context->vectors, err);
+			: spectral_local_scaling(relatedness->distance, n, SPECTRAL_NEIGHBOURS,
+						 affinity, err);
+		if (rc == 0)
+			rc = tm_spectral_embed(affinity, n, wanted, context->eigenvalues,
+					       context->vectors, err);
+		free(affinity);
 	}
 	if (rc < 0)
 		tm_cluster_context_release(context);

@@ -6,9 +6,12 @@
  * Small matrices go to GSL's symmetric eigensolver; large ones get only the
  * leading eigenvectors, by Chebyshev-filtered subspace iteration with BLAS
  * (Zhou and Saad 2007), since the full solve costs seconds at 1000 tasks.
- * The eigenvalues also give the eigengap criterion for k.
+ * The eigenvalues also give the eigengap criterion for k. The affinity the
+ * clustering methods embed is the self-tuning kernel of Zelnik-Manor and
+ * Perona (2004) on the estimator's distance, made here.
  */
 #include "analyzers.h"
+#include "cluster-internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
 
 /* above this many tasks (and when few vectors are wanted) subspace iteration */
 #define FULL_SOLVE_MAX 400
@@ -255,6 +259,44 @@ int tm_spectral_embed(const double *affinity, size_t n, size_t n_vectors, double
 	}
 	free(m);
 	free(scale);
+	return rc;
+}
+
+int spectral_local_scaling(const double *distance, size_t n, size_t neighbours, double *affinity,
+			   struct tm_error *err)
+{
+	double *scale = malloc((n ? n : 1) * sizeof(double));
+	double *others = malloc((n ? n : 1) * sizeof(double));
+	double *nearest = malloc((neighbours ? neighbours : 1) * sizeof(double));
+	size_t kth = n < 2 ? 0 : neighbours < n - 1 ? neighbours : n - 1;
+	int rc = 0;
+
+	if (!scale || !others || !nearest) {
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* sigma_i: the distance of task i to its kth nearest other task */
+	for (size_t i = 0; i < n; i++) {
+		size_t m = 0;
+
+		for (size_t j = 0; j < n; j++)
+			if (j != i)
+				others[m++] = distance[i * n + j];
+		scale[i] = 0;
+		if (kth > 0 && gsl_sort_smallest(nearest, kth, others, 1, m) == GSL_SUCCESS)
+			scale[i] = nearest[kth - 1];
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			double d = distance[i * n + j], width = scale[i] * scale[j];
+
+			/* a zero scale (kth tasks coincide with i) keeps only the coinciding ones */
+			affinity[i * n + j] = i == j || d <= 0 ? 1 : width > 0 ? exp(-d * d / width) : 0;
+		}
+out:
+	free(scale);
+	free(others);
+	free(nearest);
 	return rc;
 }
 

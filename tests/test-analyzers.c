@@ -365,6 +365,51 @@ START_TEST(test_choose_k_coarse_to_fine)
 }
 END_TEST
 
+/*
+ * Both spectral methods embed the self-tuning affinity of the estimator's
+ * distance (Zelnik-Manor and Perona 2004, 7th nearest neighbour), not the
+ * estimator's own affinity: nine tasks on a line, d_ij = |i - j|, so sigma_i
+ * (the 7th smallest of the other eight distances) is 7 6 5 4 4 4 5 6 7, and
+ * the context's eigenvalues are those of A_ij = exp(-(i - j)^2 / (sigma_i
+ * sigma_j)). The estimator's affinity is set uninformative (all 1).
+ */
+START_TEST(test_spectral_local_scaling)
+{
+	const size_t n = 9;
+	static const double sigma[9] = { 7, 6, 5, 4, 4, 4, 5, 6, 7 };
+	const enum tm_method methods[] = { TM_METHOD_SPECTRAL, TM_METHOD_SPECTRAL_AVERAGE };
+	double expected[81], eigenvalues[9], vectors[81];
+	struct tm_relatedness r;
+
+	memset(&r, 0, sizeof(r));
+	r.n_tasks = n;
+	r.gram = malloc(n * n * sizeof(double));
+	r.distance = malloc(n * n * sizeof(double));
+	r.affinity = malloc(n * n * sizeof(double));
+	ck_assert(r.gram && r.distance && r.affinity);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			double d = fabs((double)i - (double)j);
+
+			r.distance[i * n + j] = d;
+			r.gram[i * n + j] = 1 - d * d / 2;
+			r.affinity[i * n + j] = 1;
+			expected[i * n + j] = exp(-d * d / (sigma[i] * sigma[j]));
+		}
+	ck_assert_int_eq(tm_spectral_embed(expected, n, n, eigenvalues, vectors, NULL), 0);
+	for (size_t m = 0; m < 2; m++) {
+		struct tm_cluster_context context;
+
+		ck_assert_int_eq(tm_cluster_prepare(&context, &r, methods[m], 3, 1.07, 1, 0, NULL), 0);
+		ck_assert_uint_eq(context.n_vectors, n);
+		for (size_t c = 0; c < n; c++)
+			ck_assert_double_eq_tol(context.eigenvalues[c], eigenvalues[c], 1e-12);
+		tm_cluster_context_release(&context);
+	}
+	tm_relatedness_release(&r);
+}
+END_TEST
+
 /* ---- synthetic dynamics ---------------------------------------------------------- */
 
 /*
@@ -754,6 +799,7 @@ Suite *analyzers_suite(void)
 	tcase_add_test(clustering, test_spectral_blocks);
 	tcase_add_test(clustering, test_spectral_subspace_matches_full);
 	tcase_add_test(clustering, test_choose_k_coarse_to_fine);
+	tcase_add_test(clustering, test_spectral_local_scaling);
 	tcase_add_test(clustering, test_estimators_recover_groups);
 	tcase_add_test(clustering, test_degenerate_inputs);
 	tcase_add_test(clustering, test_epochwise_known_answer);
