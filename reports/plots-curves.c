@@ -46,13 +46,26 @@ static void write_score_panel(FILE *gp, const struct report_data *data, const ch
 
 	fputs("set title ", gp);
 	plot_put_string(gp, criterion);
-	fprintf(gp, "%s noenhanced font ',10'\n", chosen ? " . ' (chose k)'" : "");
+	fprintf(gp, "%s noenhanced font ',10'\n", chosen ? " . ': used to choose k'" : "");
 	fprintf(gp, "plot '%s.dat' index %zu using 1:2 with linespoints pt 7 ps 0.55 lw 1.6 "
 		"lc rgb '#31688e'", name, index);
 	if (data->k > 0)
 		fprintf(gp, ", \\\n\t'' index %zu using 1:($1 == %lld ? $2 : NaN) with points pt 6 "
 			"ps 2.2 lw 1.8 lc rgb '#e15759'", index, (long long)data->k);
 	fputc('\n', gp);
+}
+
+/* score_axis - x over the candidate k, half a step beyond each end, tics on whole k. */
+static void score_axis(FILE *gp, const struct report_data *data)
+{
+	int64_t low = data->scores[0].k, high = data->scores[0].k;
+
+	for (size_t s = 1; s < data->n_scores; s++) {
+		low = data->scores[s].k < low ? data->scores[s].k : low;
+		high = data->scores[s].k > high ? data->scores[s].k : high;
+	}
+	fprintf(gp, "set xrange [%.1f:%.1f]\nset xtics %lld font ',9'\n", (double)low - 0.5,
+		(double)high + 0.5, high - low > 24 ? (long long)(high - low + 11) / 12 : 1LL);
 }
 
 int plot_model_selection_write(const struct report_data *data, const char *dir,
@@ -76,8 +89,9 @@ int plot_model_selection_write(const struct report_data *data, const char *dir,
 		return err ? err->code : TM_ERR_IO;
 	plot_begin(gp, name, (int)(300 * columns + 60), (int)(280 * rows + 20));
 	fputs("set xlabel 'number of groups k'\nset ylabel 'score'\n"
-	      "set grid back lc rgb '#ececec' lw 0.6\nset xtics 1 font ',9'\n"
-	      "set ytics font ',9'\nset offsets graph 0.04, graph 0.04, graph 0.08, graph 0.08\n", gp);
+	      "set grid back lc rgb '#ececec' lw 0.6\n"
+	      "set ytics font ',9'\nset offsets 0, 0, graph 0.08, graph 0.08\n", gp);
+	score_axis(gp, data);
 	if (data->k > 0)
 		fprintf(gp, "set arrow 1 from first %lld, graph 0 to first %lld, graph 1 nohead "
 			"dt 2 lw 1 lc rgb '#e15759' back\n", (long long)data->k, (long long)data->k);
