@@ -76,6 +76,16 @@ void tm_datamap_task_summary(const struct tm_datamap *map, size_t t,
 /* tm_datamap_free - accepts NULL. */
 void tm_datamap_free(struct tm_datamap *map);
 
+#define TM_DECODE_CODES 65536 /* entries of tm_dynamics_decode_table() */
+
+/*
+ * tm_dynamics_decode_table - a new array of TM_DECODE_CODES doubles, entry q
+ * = tm_dynamics_decode(q) (the same value to the bit, NaN for
+ * TM_DYNAMICS_MISSING): a lookup instead of a division per decoded value.
+ * Free with free(); NULL when out of memory.
+ */
+double *tm_dynamics_decode_table(void);
+
 /* ---- relatedness (relatedness.c) ------------------------------------------ */
 
 enum tm_estimator {
@@ -97,7 +107,9 @@ struct tm_relatedness {
 	size_t n_tasks;
 	double *gram;        /* inner products: d(i,j)^2 = g_ii + g_jj - 2 g_ij (kernel k-means) */
 	double *distance;    /* Euclidean distance in that space */
-	double *affinity;    /* in [0, 1], 1 on the diagonal (spectral, train-alone, reports) */
+	/* in [0, 1], 1 on the diagonal: within-group similarity, train-alone, reports
+	 * (spectral clustering builds its own from the distance, by local scaling) */
+	double *affinity;
 	double *stored;      /* what is stored: correlation ("similarity") or distance */
 	const char *stored_kind; /* "similarity" or "distance" */
 	double *conditional; /* labels only: r(j|i) = P(y_j=1 | y_i=1) at [i*n + j]; else NULL */

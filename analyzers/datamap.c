@@ -183,6 +183,15 @@ fail:
 	return rc;
 }
 
+double *tm_dynamics_decode_table(void)
+{
+	double *table = malloc(TM_DECODE_CODES * sizeof(double));
+
+	for (size_t q = 0; table && q < TM_DECODE_CODES; q++)
+		table[q] = tm_dynamics_decode((uint16_t)q);
+	return table;
+}
+
 /* ---- loading from the store -------------------------------------------------- */
 
 struct run_info {
@@ -242,6 +251,7 @@ struct loader {
 	int summaries_only;
 	uint16_t *raw;   /* n_epochs x n_samples: the first task's, to tell the storage */
 	double *sum, *squares, *correct_epochs; /* n_samples each: summarise_codes' sums */
+	double *decode;  /* TM_DECODE_CODES values: tm_dynamics_decode of every code */
 	float *mean, *m2, *correct; /* summaries */
 };
 
@@ -252,6 +262,7 @@ static void loader_release(struct loader *loader)
 	free(loader->sum);
 	free(loader->squares);
 	free(loader->correct_epochs);
+	free(loader->decode);
 	free(loader->mean);
 	free(loader->m2);
 	free(loader->correct);
@@ -296,7 +307,8 @@ static int detect_storage(struct loader *l, int64_t first_task, struct tm_error 
 	if (!(l->raw = malloc((epochs * n > 0 ? epochs * n : 1) * sizeof(uint16_t))) ||
 	    !(l->sum = malloc((n ? n : 1) * sizeof(double))) ||
 	    !(l->squares = malloc((n ? n : 1) * sizeof(double))) ||
-	    !(l->correct_epochs = malloc((n ? n : 1) * sizeof(double))))
+	    !(l->correct_epochs = malloc((n ? n : 1) * sizeof(double))) ||
+	    !(l->decode = tm_dynamics_decode_table()))
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	rc = tm_store_read_dynamics(l->store, l->run_id, first_task, l->from, l->to, n, l->raw, err);
 	if (rc != TM_ERR_NOT_FOUND)
@@ -323,11 +335,12 @@ static int detect_storage(struct loader *l, int64_t first_task, struct tm_error 
  * codes (@n_epochs x @n samples, epoch-major), epoch by epoch over all
  * samples so that the codes are read in order; each sample's sums take the
  * epochs in the same order as summarise_sample's, so the values are the same
- * to the bit. @sum, @squares and @correct are scratch of @n doubles.
+ * to the bit. @decode is tm_dynamics_decode_table(); @sum, @squares and
+ * @correct are scratch of @n doubles.
  */
-static void summarise_codes(const uint16_t *codes, size_t n_epochs, size_t n, double *sum,
-			    double *squares, double *correct, float *confidence,
-			    float *variability, float *correctness)
+static void summarise_codes(const uint16_t *codes, size_t n_epochs, size_t n,
+			    const double *decode, double *sum, double *squares, double *correct,
+			    float *confidence, float *variability, float *correctness)
 {
 	for (size_t s = 0; s < n; s++)
 		sum[s] = squares[s] = correct[s] = 0;
@@ -336,7 +349,7 @@ static void summarise_codes(const uint16_t *codes, size_t n_epochs, size_t n, do
 
 		/* a missing code decodes to NaN, which the sum then carries */
 		for (size_t s = 0; s < n; s++) {
-			double value = tm_dynamics_decode(code[s]);
+			double value = decode[code[s]];
 
 			sum[s] += value;
 			correct[s] += value > 0.5;
@@ -348,7 +361,7 @@ static void summarise_codes(const uint16_t *codes, size_t n_epochs, size_t n, do
 		const uint16_t *code = codes + e * n;
 
 		for (size_t s = 0; s < n; s++) {
-			double deviation = tm_dynamics_decode(code[s]) - sum[s];
+			double deviation = decode[code[s]] - sum[s];
 
 			squares[s] += deviation * deviation;
 		}
@@ -375,7 +388,7 @@ static int load_task_dynamics(struct loader *l, struct tm_datamap *map, size_t t
 
 	if (rc < 0)
 		return rc;
-	summarise_codes(codes, epochs, n, l->sum, l->squares, l->correct_epochs,
+	summarise_codes(codes, epochs, n, l->decode, l->sum, l->squares, l->correct_epochs,
 			map->confidence + offset, map->variability + offset,
 			map->correctness + offset);
 	return 0;

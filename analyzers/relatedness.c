@@ -472,7 +472,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 {
 	size_t n = map->n_tasks, m = map->n_samples, epochs = map->n_epochs;
 	float *rows = NULL, *mask = NULL, *square = NULL;
-	double *sum = NULL, *common = NULL;
+	double *sum = NULL, *common = NULL, *decode = NULL;
 	int rc = 0;
 
 	if (!map->labels)
@@ -486,7 +486,8 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 	sum = large_alloc(n * n * sizeof(double));
 	common = large_alloc(n * n * sizeof(double));
 	square = large_alloc(n * n * sizeof(float));
-	if (!rows || !sum || !common || !square) {
+	decode = tm_dynamics_decode_table();
+	if (!rows || !sum || !common || !square || !decode) {
 		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -499,7 +500,7 @@ static int estimate_epochwise(const struct tm_datamap *map, struct tm_relatednes
 
 			for (size_t s = 0; s < m; s++) {
 				int8_t y = map->labels[t * m + s];
-				double p = tm_dynamics_decode(code[s]);
+				double p = decode[code[s]];
 
 				rows[t * m + s] = y < 0 || p != p ? NAN : (float)(y == 1 ? p : 1 - p);
 				missing |= y < 0 || p != p;
@@ -530,6 +531,7 @@ out:
 	free(rows);
 	free(mask);
 	free(square);
+	free(decode);
 	free(sum);
 	free(common);
 	return rc;
