@@ -59,8 +59,8 @@ const struct report_plot report_plots[] = {
 	{ "training", "Training curves",
 	  "Loss of the whole model, then each task's ROC-AUC (its loss when no AUC was "
 	  "recorded), on the training split (dashed) and the validation split (solid) after "
-	  "each epoch, in the colour of the task's group; task panels share one scale, and the "
-	  "shaded epochs are the ones the data maps summarise. A validation curve that falls "
+	  "each epoch, in the colour of the task's group; task panels share one scale, and when "
+	  "the data maps summarise only some epochs, those are shaded. A validation curve that falls "
 	  "while its training curve rises is a task starting to overfit.",
 	  plot_training_available, plot_training_write, plot_training_note },
 	{ "evaluations", "Held-out comparison of groupings",
