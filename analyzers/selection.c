@@ -770,6 +770,15 @@ struct search {
 	double *suffix_cost; /* n_networks + 1: cheapest cost among networks >= k */
 	double *levels;      /* (depth + 1) x n_tasks: best values of the current partial choice */
 	size_t *stack;       /* the current partial choice, ascending */
+	/* the submodular bound, when every network costs the same (unit_cost > 0) */
+	double unit_cost;
+	const double *baseline; /* M_t of the utility */
+	double *gains;          /* n_networks: f(A + j) - f(A) at the current node */
+	double *suffix_top;     /* (max_depth + 1) x (n_networks + 1): the sum of the r
+				   largest gains among networks >= j, per depth */
+	double *top;            /* n_networks: the r largest gains, descending */
+	double *current;        /* n_tasks: min(M_t, best value) at the node */
+	size_t max_depth;
 	int found;
 	double best_objective, best_cost;
 	size_t best_n, *best;
@@ -829,6 +838,52 @@ static void record(struct search *search, size_t depth, double objective, double
 }
 
 /*
+ * submodular_bound - for equal costs: with r more networks affordable, any completion
+ * S of networks >= j has f(A + S) <= f(A) + (sum of the r largest gains f(A + i) - f(A)
+ * over i >= j) by submodularity, so its objective is at least sum_t current_t minus
+ * that sum. Returns the per-j sums (suffix_top row of @depth) and sum_t current_t.
+ */
+static const double *submodular_bound(struct search *search, const double *level, size_t k,
+				      size_t depth, double cost, double *sum_current)
+{
+	const struct tm_selection_problem *problem = search->problem;
+	size_t n = problem->n_tasks, m = problem->n_networks, r = 0, kept = 0;
+	double *suffix = search->suffix_top + depth * (m + 1), sum = 0, spent = cost;
+
+	while (r < m && spent + search->unit_cost <= search->budget) {
+		spent += search->unit_cost;
+		r++;
+	}
+	*sum_current = 0;
+	for (size_t t = 0; t < n; t++) {
+		search->current[t] = fmin(search->baseline[t], level[t]);
+		*sum_current += search->current[t];
+	}
+	suffix[m] = 0;
+	for (size_t j = m; j-- > k;) {
+		double g = r ? gain(problem, j, search->current) : 0;
+
+		if (g > 0 && (kept < r || g > search->top[kept - 1])) {
+			size_t at;
+
+			if (kept < r)
+				kept++;
+			else
+				sum -= search->top[kept - 1]; /* the smallest leaves */
+			at = kept - 1;
+			while (at > 0 && search->top[at - 1] < g) {
+				search->top[at] = search->top[at - 1];
+				at--;
+			}
+			search->top[at] = g;
+			sum += g;
+		}
+		suffix[j] = sum;
+	}
+	return suffix;
+}
+
+/*
  * branch - extend the choice stack[0..depth) (values in levels[depth]) by networks
  * >= k. Each subset is visited once, in ascending index order; a network that improves
  * no task is never added (removing it would give the same objective at less cost).
@@ -840,15 +895,25 @@ static void branch(struct search *search, size_t k, size_t depth, double cost)
 	const double *level = search->levels + depth * n;
 	double objective = sum_values(level, n);
 
+	const double *top = NULL;
+	double sum_current = 0, margin = 0;
+
 	search->nodes++;
 	if (isfinite(objective) && better(search, depth, objective, cost))
 		record(search, depth, objective, cost);
+	/* with one network left to add, the bound costs as much as trying every child */
+	if (search->unit_cost > 0 && depth + 1 < search->max_depth) {
+		top = submodular_bound(search, level, k, depth, cost, &sum_current);
+		margin = 1e-10 * (fabs(sum_current) + fabs(search->best_objective)) + 1e-12;
+	}
 	for (size_t j = k; j < problem->n_networks; j++) {
 		double bound = lower_bound(search, level, j, search->budget - cost);
 		double *next = search->levels + (depth + 1) * n;
 
 		if (bound > search->best_objective || isinf(bound))
 			break; /* the bound only grows with j */
+		if (top && sum_current - top[j] > search->best_objective + margin)
+			break; /* so does this one */
 		if (problem->cost[j] > search->budget - cost || !improves(problem, j, level))
 			continue;
 		memcpy(next, level, n * sizeof(double));
@@ -859,13 +924,34 @@ static void branch(struct search *search, size_t k, size_t depth, double cost)
 }
 
 static int search_init(struct search *search, const struct tm_selection_problem *problem,
-		       double budget, struct tm_error *err)
+		       double budget, const double *baseline, struct tm_error *err)
 {
 	size_t n = problem->n_tasks, m = problem->n_networks;
 
 	search->problem = problem;
 	search->budget = budget;
 	search->best_objective = INFINITY;
+	search->baseline = baseline;
+	search->unit_cost = m ? problem->cost[0] : 0;
+	for (size_t j = 1; j < m; j++)
+		if (problem->cost[j] != search->unit_cost)
+			search->unit_cost = 0;
+	if (search->unit_cost > 0) {
+		double spent = 0;
+
+		/* a choice holds at most this many networks; the node at that depth has no
+		 * children, so it needs no bound */
+		while (search->max_depth < m && spent + search->unit_cost <= budget) {
+			spent += search->unit_cost;
+			search->max_depth++;
+		}
+		if (!(search->gains = malloc((m ? m : 1) * sizeof(double))) ||
+		    !(search->top = malloc((m ? m : 1) * sizeof(double))) ||
+		    !(search->current = malloc(n * sizeof(double))) ||
+		    !(search->suffix_top = malloc((search->max_depth + 1) * (m + 1) *
+						  sizeof(double))))
+			return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
 	if (!(search->suffix_min = malloc((m + 1) * n * sizeof(double))) ||
 	    !(search->suffix_cost = malloc((m + 1) * sizeof(double))) ||
 	    !(search->levels = malloc((m + 1) * n * sizeof(double))) ||
@@ -897,6 +983,10 @@ static void search_free(struct search *search)
 	free(search->levels);
 	free(search->stack);
 	free(search->best);
+	free(search->gains);
+	free(search->top);
+	free(search->current);
+	free(search->suffix_top);
 }
 
 static int solve_exact(const struct tm_selection_problem *problem, double budget,
@@ -907,7 +997,7 @@ static int solve_exact(const struct tm_selection_problem *problem, double budget
 	int rc;
 
 	tm_selection_init(&greedy);
-	if ((rc = search_init(&search, problem, budget, err)) < 0)
+	if ((rc = search_init(&search, problem, budget, baseline, err)) < 0)
 		goto out;
 	/* a greedy incumbent makes the bound bite from the first node; ties still go to
 	 * the exact search's canonical choice because pruning is strict */
@@ -931,6 +1021,30 @@ out:
 	return rc;
 }
 
+/*
+ * exact_affordable - AUTO's second test: when every network costs the same (TAG mode),
+ * the number of choices of at most r = floor(B / cost) networks, sum_i C(m, i), must
+ * not exceed TM_SELECTION_EXACT_SUBSETS; the search's pruning is weak there
+ * (bench/RESULTS.md). Loss files (mixed costs) pass.
+ */
+static int exact_affordable(const struct tm_selection_problem *problem, double budget)
+{
+	size_t m = problem->n_networks;
+	double subsets = 1, term = 1, spent = 0;
+
+	for (size_t j = 1; j < m; j++)
+		if (problem->cost[j] != problem->cost[0])
+			return 1;
+	for (size_t i = 1; i <= m && spent + problem->cost[0] <= budget; i++) {
+		spent += problem->cost[0];
+		term *= (double)(m - i + 1) / (double)i;
+		subsets += term;
+		if (subsets > TM_SELECTION_EXACT_SUBSETS)
+			return 0;
+	}
+	return 1;
+}
+
 int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
 		       enum tm_selection_method method, struct tm_selection *out,
 		       struct tm_error *err)
@@ -952,7 +1066,8 @@ int tm_selection_solve(const struct tm_selection_problem *problem, double budget
 	if ((rc = utility_baseline(problem, baseline, err)) < 0)
 		goto out;
 	if (method == TM_SELECTION_AUTO)
-		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT && !problem->candidates
+		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT && !problem->candidates &&
+					 exact_affordable(problem, budget)
 				 ? TM_SELECTION_EXACT
 				 : TM_SELECTION_HEURISTIC;
 	rc = method == TM_SELECTION_EXACT

@@ -111,15 +111,19 @@ int tm_selection_find_network(const struct tm_selection_problem *problem, uint64
 
 enum tm_selection_method {
 	TM_SELECTION_AUTO,      /* exact up to TM_SELECTION_EXACT_LIMIT networks unless they are
-				   generated candidates, else heuristic */
+				   generated candidates or, with equal costs, there are more than
+				   TM_SELECTION_EXACT_SUBSETS choices of floor(B / cost) or fewer;
+				   else heuristic */
 	TM_SELECTION_EXACT,     /* branch and bound: a proven optimum */
 	TM_SELECTION_GREEDY,    /* cost-benefit greedy + best single network */
 	TM_SELECTION_HEURISTIC, /* GREEDY, then swap one network for another while it helps */
 };
 
-/* AUTO's largest network count for exact search: 4095 groups = 12 tasks in affinity
- * mode, where a budget curve 1..8 takes about a second (bench/RESULTS.md) */
+/* AUTO's limits for exact search (bench/RESULTS.md, "Group selection"): at most 4096
+ * networks (Taskonomy's files: 36), and in TAG mode at most 1e8 subsets of at most
+ * floor(B) groups (e.g. 10 tasks: B <= 2; 8 tasks: B <= 3), about ten seconds */
 #define TM_SELECTION_EXACT_LIMIT 4096
+#define TM_SELECTION_EXACT_SUBSETS 1e8
 
 /* A chosen set of networks for one budget; init with tm_selection_init, free with _release. */
 struct tm_selection {

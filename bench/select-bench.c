@@ -4,6 +4,12 @@
  * budgets 1 to 5 in steps of 0.5 (results in bench/RESULTS.md, "Group
  * selection"). Usage: select-bench FILE [REPEATS]. Prints, per method, the
  * median wall time of one whole budget curve and the nodes/subsets visited.
+ *
+ * select-bench --affinity N SEED [MATRIX] times TAG mode instead: on the
+ * first N tasks of MATRIX (whitespace-separated rows, Z(i -> j) in row i) or
+ * on a random matrix (uniform in [-0.1, 0.1], seeded), for budgets 1 to
+ * MAX_BUDGET, the exact search and the heuristic: time, objective, bounds
+ * and nodes per budget, one line each, flushed (run it under timeout(1)).
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,9 +17,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "selection.h"
 
 #define BUDGETS 9
+#define MAX_BUDGET 5
 
 static double now(void)
 {
@@ -55,6 +64,97 @@ static void enumerate(const struct tm_selection_problem *p, size_t next, double 
 	}
 }
 
+/* read_matrix - the first n x n entries of the whitespace-separated square matrix in
+ * @path into @z; 0 or -1. */
+static int read_matrix(const char *path, size_t n, double *z)
+{
+	FILE *file = fopen(path, "r");
+	size_t size = 0;
+	double *all = NULL, value;
+
+	if (!file)
+		return -1;
+	while (fscanf(file, "%lf", &value) == 1) {
+		double *grown = realloc(all, (size + 1) * sizeof(double));
+
+		if (!grown)
+			break;
+		all = grown;
+		all[size++] = value;
+	}
+	fclose(file);
+	for (size_t side = 1; side * side <= size; side++)
+		if (side * side == size && side >= n) {
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < n; j++)
+					z[i * n + j] = all[i * side + j];
+			free(all);
+			return 0;
+		}
+	free(all);
+	return -1;
+}
+
+static int affinity_bench(int argc, char **argv)
+{
+	size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+	unsigned long seed = argc > 3 ? strtoul(argv[3], NULL, 10) : 1;
+	struct tm_selection_problem *p = NULL;
+	struct tm_selection selection;
+	struct tm_error err = { 0 };
+	double *z;
+	double start;
+
+	if (n < 2 || n > 64 || !(z = calloc(n * n, sizeof(double)))) {
+		fprintf(stderr, "usage: select-bench --affinity N(2..64) SEED [MATRIX]\n");
+		return 2;
+	}
+	if (argc > 4) {
+		if (read_matrix(argv[4], n, z) < 0) {
+			fprintf(stderr, "select-bench: cannot read a %zu x %zu matrix from %s\n",
+				n, n, argv[4]);
+			return 1;
+		}
+	} else {
+		gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+
+		gsl_rng_set(rng, seed);
+		for (size_t i = 0; i < n * n; i++)
+			z[i] = 0.2 * gsl_rng_uniform(rng) - 0.1;
+		gsl_rng_free(rng);
+	}
+	start = now();
+	if (tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, &err) < 0) {
+		fprintf(stderr, "select-bench: %s\n", err.message);
+		return 1;
+	}
+	printf("tasks %zu, %zu candidate groups (%s), built in %.3f s\n", n, p->n_networks,
+	       p->candidates ? "generated" : "all", now() - start);
+	tm_selection_init(&selection);
+	for (int method = 0; method < 2; method++) {
+		for (int budget = 1; budget <= MAX_BUDGET; budget++) {
+			enum tm_selection_method m = method ? TM_SELECTION_EXACT
+							    : TM_SELECTION_HEURISTIC;
+
+			start = now();
+			if (tm_selection_solve(p, budget, m, &selection, &err) < 0) {
+				fprintf(stderr, "select-bench: %s\n", err.message);
+				return 1;
+			}
+			printf("%-9s B=%d  %10.3f s  affinity %.6f  upper bound %.6f  "
+			       "all-groups bound %.6f  work %llu\n",
+			       method ? "exact" : "heuristic", budget, now() - start,
+			       -selection.objective, -selection.lower_bound, -selection.task_bound,
+			       (unsigned long long)selection.work);
+			fflush(stdout);
+		}
+	}
+	tm_selection_release(&selection);
+	tm_selection_problem_free(p);
+	free(z);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tm_selection_problem *p = NULL;
@@ -64,6 +164,8 @@ int main(int argc, char **argv)
 	double exact_time[100], brute_time[100], best[BUDGETS], current[32];
 	unsigned long visited = 0, nodes = 0;
 
+	if (argc > 1 && strcmp(argv[1], "--affinity") == 0)
+		return affinity_bench(argc, argv);
 	if (argc < 2 || repeats < 1 || repeats > 100 ||
 	    tm_selection_losses_read(argv[1], &p, &err) < 0) {
 		fprintf(stderr, "usage: select-bench FILE [REPEATS<=100] %s\n", err.message);

@@ -2,7 +2,8 @@
 # End-to-end check of the gradient affinities: `train --affinity
 # tag,cosine,heads` records run-level matrices, `analyze --relatedness tag`
 # clusters them (and keeps TAG's raw asymmetric matrix), and `select
-# --analysis latest` chooses networks from it. Misuse exits 2.
+# --analysis latest` chooses networks from it (also on 18 tasks, beyond the
+# every-group range, with the heuristic). Misuse exits 2.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -30,6 +31,18 @@ if [ -w /dev/full ]; then
 	check select-full-status 0 test "$status" -eq 1
 	check select-full-once 0 test "$(grep -c 'cannot write the output' "$work/full-err")" -eq 1
 fi
+# beyond 16 tasks: generated candidate groups and the heuristic, two bounds
+check synth-big 0 $T synth --groups 6 --tasks-per-group 3 --samples 300 --seed 4 --out big.arff
+check train-big 0 $T -q train big.arff --epochs 2 --lr 0.01 --affinity tag --affinity-sources 3 \
+	--db big.db
+check analyze-big 0 $T -q analyze --relatedness tag --db big.db
+check select-big 0 $T select --analysis latest --budget 1,3,6 --format csv --db big.db
+contains select-big-heuristic "$work/out" "heuristic"
+contains select-big-column "$work/out" "candidate_bound"
+check select-big-help 0 $T select --help
+contains select-help-range "$work/out" "Exact search"
+check select-bad-method 2 $T select --analysis latest --budget 2 --method magic --db big.db
+check select-bad-budget 2 $T select --analysis latest --budget 0.5 --db big.db
 check analyze-all 0 $T -q analyze --relatedness cosine,heads,datamap
 check recommend 0 $T recommend
 finish
