@@ -5,9 +5,12 @@
 #include "cli.h"
 #include "parallel.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -37,6 +40,38 @@ static void print_help(FILE *out)
 	      "\n"
 	      "Start with 'taskmap demo'. The database is plain SQLite: see docs/schema.md.\n",
 	      out);
+}
+
+/*
+ * mpi_program - the path of `taskmap-mpi` beside this program into @path,
+ * or 0 when there is none: the build of taskmap with the MPI collectives,
+ * which `taskmap train` runs in its place under mpirun (cli/meson.build).
+ */
+static int mpi_program(char *path, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	self[n] = '\0';
+	if (!(slash = strrchr(self, '/')))
+		return 0;
+	*slash = '\0';
+	if (snprintf(path, size, "%s/taskmap-mpi", self) >= (int)size)
+		return 0;
+	return access(path, X_OK) == 0;
+}
+
+/* version_mpi - how `taskmap --version` describes MPI support. */
+static const char *version_mpi(void)
+{
+	char path[PATH_MAX];
+
+	if (tm_parallel_built() || mpi_program(path, sizeof(path)))
+		return "MPI built in: mpirun -np N taskmap train";
+	return "MPI not built in";
 }
 
 static const struct cli_command *find_command(const char *name)
@@ -82,9 +117,8 @@ static int parse_global_options(int argc, char **argv, struct cli_context *conte
 			*code = EXIT_OK;
 			return -1;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("taskmap %s (schema %d, MPI %s)\n", tm_version(), tm_store_schema_version(),
-			       tm_parallel_built() ? "built in: mpirun -np N taskmap train"
-			       : "not built in");
+			printf("taskmap %s (schema %d, %s)\n", tm_version(), tm_store_schema_version(),
+			       version_mpi());
 			*code = EXIT_OK;
 			return -1;
 		} else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
@@ -128,6 +162,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "taskmap: %s: only 'taskmap train' runs under mpirun with several"
 			" ranks\n", command->name);
 		return EXIT_USAGE;
+	}
+	if (tm_parallel_launched() && !tm_parallel_built()) {
+		char path[PATH_MAX];
+
+		/* the same command line, in the build with MPI; on failure, the error below */
+		if (mpi_program(path, sizeof(path)))
+			execv(path, argv);
 	}
 	optind = 1;
 	code = command->run(argc - first, argv + first, &context);
