@@ -1308,6 +1308,25 @@ out:
 	return rc;
 }
 
+/*
+ * group_mask - when task @t is the first member of its group in @label
+ * (n tasks, -1: in no group), that group's members into @mask (@n_words
+ * words) and 1; else 0.
+ */
+static int group_mask(const int64_t *label, size_t n, size_t t, uint64_t *mask, size_t n_words)
+{
+	if (label[t] < 0)
+		return 0;
+	for (size_t u = 0; u < t; u++)
+		if (label[u] == label[t])
+			return 0;
+	memset(mask, 0, n_words * sizeof(uint64_t));
+	for (size_t u = t; u < n; u++)
+		if (label[u] == label[t])
+			mask[u / 64] |= UINT64_C(1) << (u % 64);
+	return 1;
+}
+
 /* partition_groups - the groups of each partition of @labels (-1: in no group). */
 static int partition_groups(const int64_t *labels, size_t n_partitions, size_t n,
 			    struct set_list *list, uint64_t *scratch, struct tm_error *err)
@@ -1318,16 +1337,8 @@ static int partition_groups(const int64_t *labels, size_t n_partitions, size_t n
 		const int64_t *label = labels + p * n;
 
 		for (size_t t = 0; t < n; t++) {
-			int first = label[t] >= 0;
-
-			for (size_t u = 0; u < t && first; u++)
-				first = label[u] != label[t];
-			if (!first)
+			if (!group_mask(label, n, t, scratch, list->n_words))
 				continue;
-			memset(scratch, 0, list->n_words * sizeof(uint64_t));
-			for (size_t u = t; u < n; u++)
-				if (label[u] == label[t])
-					scratch[u / 64] |= UINT64_C(1) << (u % 64);
 			if ((rc = push_set(list, scratch, err)) < 0)
 				return rc;
 		}
@@ -1551,16 +1562,8 @@ static int partition_seeds(struct tm_selection_problem *problem, const int64_t *
 
 		count = 0;
 		for (size_t t = 0; t < n; t++) {
-			int first = label[t] >= 0;
-
-			for (size_t u = 0; u < t && first; u++)
-				first = label[u] != label[t];
-			if (!first)
+			if (!group_mask(label, n, t, mask, w))
 				continue;
-			memset(mask, 0, w * sizeof(uint64_t));
-			for (size_t u = t; u < n; u++)
-				if (label[u] == label[t])
-					mask[u / 64] |= UINT64_C(1) << (u % 64);
 			if ((chosen[count] = find_set(problem, mask, 1.0)) != SIZE_MAX)
 				count++;
 		}
