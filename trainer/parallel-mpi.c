@@ -6,7 +6,6 @@
  */
 #include "parallel.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,26 +18,6 @@ int tm_parallel_built(void)
 	return 1;
 }
 
-/* launcher_size - the rank count an MPI launcher put in the environment, or 0. */
-static long launcher_size(void)
-{
-	static const char *const names[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
-					     "SLURM_NTASKS", "MPI_LOCALNRANKS" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *value = getenv(names[i]);
-
-		if (value && *value)
-			return strtol(value, NULL, 10);
-	}
-	return 0;
-}
-
-int tm_parallel_launched(void)
-{
-	return launcher_size() > 1;
-}
-
 int tm_parallel_start(struct tm_parallel *p, struct tm_error *err)
 {
 	int provided, initialised;
@@ -47,8 +26,8 @@ int tm_parallel_start(struct tm_parallel *p, struct tm_error *err)
 	p->rank = 0;
 	p->size = 1;
 	p->active = 0;
-	/* OMPI_COMM_WORLD_SIZE=1 too: mpirun -np 1 is a run under MPI */
-	if (!launcher_size() && !getenv("OMPI_COMM_WORLD_RANK") && !getenv("PMI_RANK"))
+	/* a size of 1 too: mpirun -np 1 is a run under MPI */
+	if (!tm_parallel_launcher_ranks())
 		return 0;
 	MPI_Initialized(&initialised);
 	if (!initialised) {

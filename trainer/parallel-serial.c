@@ -13,19 +13,6 @@ int tm_parallel_built(void)
 	return 0;
 }
 
-int tm_parallel_launched(void)
-{
-	static const char *const names[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *value = getenv(names[i]);
-
-		if (value && strtol(value, NULL, 10) > 1)
-			return 1;
-	}
-	return 0;
-}
-
 int tm_parallel_start(struct tm_parallel *p, struct tm_error *err)
 {
 	p->rank = 0;

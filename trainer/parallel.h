@@ -40,6 +40,12 @@ int tm_parallel_built(void);
 int tm_parallel_launched(void);
 
 /*
+ * tm_parallel_launcher_ranks - the rank count an MPI launcher put in the
+ * environment (1 for mpirun -np 1), or 0 when not started by one.
+ */
+long tm_parallel_launcher_ranks(void);
+
+/*
  * tm_parallel_start - initialise MPI when launched by an MPI launcher
  * (otherwise, or without MPI support, @p becomes rank 0 of 1 and nothing is
  * initialised). Returns 0, or TM_ERR_USAGE when launched with several ranks

@@ -77,7 +77,7 @@ fi
 # read-only mount): readers work, a writer fails clearly. Needs root to
 # become another user; the binary and the copy must be readable by nobody.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v sqlite3 >/dev/null; then
-	ro=$(mktemp -d /tmp/taskmap-ro.XXXXXX)
+	ro=$(mktemp -d /tmp/taskmap-ro.XXXXXX) # not under $work: its mode 700 keeps nobody out
 	$T --db "$ro/taskmap.db" -q synth --out "$ro/s.arff" --samples 200 >/dev/null 2>&1
 	$T --db "$ro/taskmap.db" -q train "$ro/s.arff" --run shared --epochs 1 >/dev/null 2>&1
 	sqlite3 "$ro/taskmap.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null

@@ -29,8 +29,8 @@ mpi() {
 # Tolerance on |p(N ranks) - p(1 process)| over every (sample, task, epoch):
 # float32 sums in another order differ by ~1e-7 relative per step and the
 # difference grows with the steps taken. Measured: 1.5e-5 (one 16-bit
-# quantisation step) after 5 epochs of 42 steps; the longer resumed run
-# below (4 epochs of 71 steps, resumed on 3 ranks) is held to 1e-2.
+# quantisation step) after 5 epochs of 33 steps; the longer resumed run
+# below (4 epochs of 55 steps, resumed on 3 ranks) is held to 1e-2.
 TOLERANCE=1e-3
 
 cd "$work" || exit 1
