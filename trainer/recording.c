@@ -7,6 +7,8 @@
  */
 #include "model.h"
 
+#include "large-alloc.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +38,9 @@ int tm_recorder_create(struct tm_recorder **out, size_t n_samples, size_t n_task
 	r->n_tasks = n_tasks;
 	r->keep = keep;
 	r->labels = labels;
-	if (!(r->logits = malloc(n * sizeof(float))))
+	if (!(r->logits = large_alloc(n * sizeof(float))))
 		goto fail;
-	if (keep == TM_KEEP_ALL && !(r->quantised = malloc(n * sizeof(uint16_t))))
+	if (keep == TM_KEEP_ALL && !(r->quantised = large_alloc(n * sizeof(uint16_t))))
 		goto fail;
 	if (keep == TM_KEEP_SUMMARY &&
 	    (!(r->mean = calloc(n, sizeof(float))) || !(r->m2 = calloc(n, sizeof(float))) ||
@@ -89,7 +91,7 @@ const float *tm_recorder_swap(struct tm_recorder *recorder)
 	float *filled = recorder->logits;
 
 	if (!recorder->spare &&
-	    !(recorder->spare = malloc(recorder->n_samples * recorder->n_tasks * sizeof(float) + 1)))
+	    !(recorder->spare = large_alloc(recorder->n_samples * recorder->n_tasks * sizeof(float))))
 		return NULL;
 	recorder->logits = recorder->spare;
 	recorder->spare = filled;
@@ -101,8 +103,9 @@ const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder)
 	uint16_t *filled = recorder->quantised;
 
 	if (!filled || (!recorder->spare_quantised &&
-			!(recorder->spare_quantised = malloc(recorder->n_samples * recorder->n_tasks *
-							     sizeof(uint16_t) + 1))))
+			!(recorder->spare_quantised = large_alloc(recorder->n_samples *
+								  recorder->n_tasks *
+								  sizeof(uint16_t)))))
 		return NULL;
 	recorder->quantised = recorder->spare_quantised;
 	recorder->spare_quantised = filled;

@@ -35,6 +35,8 @@
  */
 #include "model.h"
 
+#include "large-alloc.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -224,7 +226,9 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 	int failed = 0;
 
 	tr->order = alloc_array(tr->n_train, sizeof(size_t), &failed);
-	tr->train_labels = alloc_array(tr->n_train * T, 1, &failed);
+	/* filled whole by gather_labels; many megabytes, on huge pages */
+	if (!(tr->train_labels = large_alloc(tr->n_train * T)))
+		failed = 1;
 	tr->valid_labels = alloc_array(tr->n_valid * T, 1, &failed);
 	tr->train_labelled = alloc_array(T, sizeof(size_t), &failed);
 	tr->valid_labelled = alloc_array(T, sizeof(size_t), &failed);

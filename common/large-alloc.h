@@ -1,14 +1,14 @@
 /*
- * large-alloc.h - allocation of the analyzers' arrays of many megabytes (the
- * per-epoch codes, the data map, the estimators' rows) on transparent huge
- * pages. Faulting such an array in 4 KiB at a time cost about a fifth of the
+ * large-alloc.h - allocation of arrays of many megabytes (the trainer's
+ * epoch logits, codes and labels; the analyzers' per-epoch codes, data map
+ * and estimators' rows) on transparent huge pages. Faulting such an array in 4 KiB at a time cost about a fifth of the
  * CPU of `taskmap analyze` on a 1000-task run (bench/RESULTS.md, "Performance:
  * delicious"); on 2 MiB pages it is 512 times fewer faults. Linux offers the
  * pages on request (madvise mode) or always; elsewhere, or when the request is
  * refused, this is plain malloc. Not part of the public API.
  */
-#ifndef TM_ANALYZERS_LARGE_ALLOC_H
-#define TM_ANALYZERS_LARGE_ALLOC_H
+#ifndef TM_COMMON_LARGE_ALLOC_H
+#define TM_COMMON_LARGE_ALLOC_H
 
 #include <stdlib.h>
 
