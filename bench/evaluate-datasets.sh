@@ -8,8 +8,10 @@
 #
 # Usage: bench/evaluate-datasets.sh [TASKMAP] [OUTDIR]
 #   TASKMAP defaults to build/cli/taskmap, OUTDIR to a new temporary folder.
-#   EPOCHS (default 20), SEEDS (3) and RANDOM_DRAWS (3) come from the
-#   environment (not RANDOM, which the shell redefines on every read).
+#   EPOCHS (default 20), SEEDS (3), RANDOM_DRAWS (3) and CLUSTER (default
+#   spectral-average,fuzzy-stg: analyze's default clustering first, then the
+#   fuzzy grouping the soft baseline uses) come from the environment (not
+#   RANDOM, which the shell redefines on every read).
 # Exits 77 when ../shared/data is absent.
 set -eu
 
@@ -20,6 +22,7 @@ data=${TASKMAP_DATA:-$here/../shared/data}
 epochs=${EPOCHS:-20}
 seeds=${SEEDS:-3}
 random=${RANDOM_DRAWS:-3}
+cluster=${CLUSTER:-spectral-average,fuzzy-stg}
 
 [ -d "$data" ] || { echo "no shared data at $data" >&2; exit 77; }
 mkdir -p "$out"
@@ -43,7 +46,7 @@ for name in yeast scene emotions enron medical bibtex; do
 	start=$(date +%s)
 	"$taskmap" train "$train" --test "$test" --xml "$data/$name/$name.xml" \
 		--epochs "$epochs" --run "$name" --db "$db" -q >/dev/null
-	"$taskmap" analyze "$name" --cluster agglomerative-average,fuzzy-stg \
+	"$taskmap" analyze "$name" --cluster "$cluster" \
 		--db "$db" -q >/dev/null
 	"$taskmap" evaluate --run "$name" --seeds "$seeds" --random "$random" --format csv \
 		--db "$db" -q >"$out/$name.csv"
