@@ -10,8 +10,9 @@
 #   TASKMAP defaults to build/cli/taskmap, OUTDIR to a new temporary folder.
 #   EPOCHS (default 20), SEEDS (3), RANDOM_DRAWS (3) and CLUSTER (default
 #   spectral-average,fuzzy-stg: analyze's default clustering first, then the
-#   fuzzy grouping the soft baseline uses) come from the environment (not
-#   RANDOM, which the shell redefines on every read).
+#   fuzzy grouping the soft baseline uses) and DATASETS (default: all six,
+#   space-separated) come from the environment (not RANDOM, which the shell
+#   redefines on every read).
 # Exits 77 when ../shared/data is absent.
 set -eu
 
@@ -35,7 +36,7 @@ pick() {
 }
 
 printf 'dataset\tevaluation\tkind\tgroups\tmodels\troc_auc\troc_auc_sd\tdelta_m_pct\tnegative_transfer\tf1\taccuracy\tparameter_updates\tseconds\ttasks_compared\n'
-for name in yeast scene emotions enron medical bibtex; do
+for name in ${DATASETS:-yeast scene emotions enron medical bibtex}; do
 	if [ "$name" = medical ]; then
 		train=$(pick medical medical-test.arff); test=$(pick medical medical-train.arff)
 	else
