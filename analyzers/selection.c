@@ -202,22 +202,25 @@ static int check_network(const struct tm_selection_problem *problem, size_t j,
 {
 	size_t w = problem->n_words, spare = w * 64 - problem->n_tasks;
 	const uint64_t *row = problem->members + j * w;
-	char label[128];
+	char label[128]; /* formatted only for a message: 2^20 networks are checked per solve */
 
 	if (set_size(row, w) == 0 || (spare && (row[w - 1] >> (64 - spare))))
 		return tm_error_set(err, TM_ERR_INPUT, "network %zu solves no task or a task "
 				    "beyond %zu", j, problem->n_tasks);
-	tm_selection_network_label(problem, j, label, sizeof(label));
 	if (!isfinite(problem->cost[j]) || problem->cost[j] <= 0)
 		return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): cost %g is not "
-				    "positive", j, label, problem->cost[j]);
+				    "positive", j, tm_selection_network_label(problem, j, label,
+									     sizeof(label)),
+				    problem->cost[j]);
 	for (size_t t = 0; t < problem->n_tasks; t++) {
 		double value = problem->value[j * problem->n_tasks + t];
 		int member = tm_selection_solves(problem, j, t);
 
 		if (member && !isfinite(value))
 			return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): value of "
-					    "task %s is %g", j, label,
+					    "task %s is %g", j,
+					    tm_selection_network_label(problem, j, label,
+								       sizeof(label)),
 					    problem->task_names[t], value);
 	}
 	return 0;
