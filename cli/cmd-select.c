@@ -40,7 +40,7 @@ const char cmd_select_usage[] =
 	"alone scores 0. Up to 20 tasks every group is a candidate. Exact search\n"
 	"there is a dynamic programme over subsets of the tasks (about 3^n steps\n"
 	"per group beyond two); auto uses it while that takes about ten seconds\n"
-	"or less (every budget up to 18 tasks, B <= 16 at 19, B <= 6 at 20), else\n"
+	"or less (every budget up to 18 tasks, B <= 14 at 19, B <= 5 at 20), else\n"
 	"the heuristic (bench/RESULTS.md). Beyond 20 tasks the candidates are the\n"
 	"singletons, pairs, an average-linkage merge tree on the affinity and the\n"
 	"analysis's groupings, and auto uses the heuristic (upper_bound then holds\n"
