@@ -41,9 +41,10 @@ struct selection_partition {
  * task and minimising the summed best value, with the fewest networks among
  * optimal choices; docs/methods.md, "Group selection", states the programme and
  * why it is exact. @max_groups is between 1 and n_tasks. @out is filled (owned,
- * free with selection_partition_release); TM_ERR_NOMEM (it needs 28 bytes per
- * subset of the tasks, 28 MiB at 20 tasks, and 2 bytes per subset for each group
- * count from 2 to max_groups - 1) leaves it empty.
+ * free with selection_partition_release); TM_ERR_NOMEM (it needs 20 bytes per
+ * subset of the tasks with the affinity matrix, 20 MiB at 20 tasks, 28 without,
+ * and 2 bytes per subset for each group count from 2 to max_groups - 1) leaves
+ * it empty.
  */
 int selection_partition_solve(const struct tm_selection_problem *problem, size_t max_groups,
 			      struct selection_partition *out, struct tm_error *err);
