@@ -136,11 +136,11 @@ enum tm_selection_method {
  * (TAG mode up to 20 tasks) at most PARTITION_WORK inner steps, for n tasks and
  * k = min(n, floor(B)) groups n^2 2^(n-1) + (k - 2) (3^(n-1) - 1) / 2 + (k - 1) 2^(n-1)
  * (3^n - 2^n in place of the first term without the affinity matrix): about ten
- * seconds, every budget up to 18 tasks, B <= 14 at 19 and B <= 5 at 20 tasks
+ * seconds, every budget up to 18 tasks, B <= 16 at 19 and B <= 6 at 20 tasks
  * (bench/RESULTS.md, "TAG mode: exact range (issue 8)") */
 #define TM_SELECTION_EXACT_LIMIT 4096
 #define TM_SELECTION_EXACT_SUBSETS 1e8
-#define TM_SELECTION_PARTITION_WORK 2.5e9
+#define TM_SELECTION_PARTITION_WORK 3e9
 
 /* A chosen set of networks for one budget; init with tm_selection_init, free with _release. */
 struct tm_selection {

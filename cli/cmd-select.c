@@ -40,7 +40,7 @@ const char cmd_select_usage[] =
 	"alone scores 0. Up to 20 tasks every group is a candidate. Exact search\n"
 	"there is a dynamic programme over subsets of the tasks (about 3^n / 6\n"
 	"steps per group beyond two); auto uses it while that takes about ten\n"
-	"seconds or less (every budget up to 18 tasks, B <= 14 at 19, B <= 5 at\n"
+	"seconds or less (every budget up to 18 tasks, B <= 16 at 19, B <= 6 at\n"
 	"20), else the heuristic (bench/RESULTS.md). Beyond 20 tasks the\n"
 	"candidates are the singletons, pairs, an average-linkage merge tree on\n"
 	"the affinity and the analysis's groupings, and auto uses the heuristic\n"

@@ -537,8 +537,8 @@ END_TEST
 START_TEST(partition_work_is_auto_s_measure)
 {
 	/* the steps the programme counts are the estimate AUTO compares with its limit, and
-	 * the limit gives the documented range (every budget up to 18 tasks, B <= 14 at 19,
-	 * B <= 5 at 20) */
+	 * the limit gives the documented range (every budget up to 18 tasks, B <= 16 at 19,
+	 * B <= 6 at 20) */
 	struct tm_selection_problem *p = NULL, sized = { 0 };
 	struct tm_selection selection;
 	double z[100];
@@ -554,11 +554,11 @@ START_TEST(partition_work_is_auto_s_measure)
 	sized.n_tasks = 18;
 	ck_assert_double_le(selection_partition_work(&sized, 18), TM_SELECTION_PARTITION_WORK);
 	sized.n_tasks = 19;
-	ck_assert_double_le(selection_partition_work(&sized, 14), TM_SELECTION_PARTITION_WORK);
-	ck_assert_double_gt(selection_partition_work(&sized, 15), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_le(selection_partition_work(&sized, 16), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_gt(selection_partition_work(&sized, 17), TM_SELECTION_PARTITION_WORK);
 	sized.n_tasks = 20;
-	ck_assert_double_le(selection_partition_work(&sized, 5), TM_SELECTION_PARTITION_WORK);
-	ck_assert_double_gt(selection_partition_work(&sized, 6), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_le(selection_partition_work(&sized, 6), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_gt(selection_partition_work(&sized, 7), TM_SELECTION_PARTITION_WORK);
 	tm_selection_release(&selection);
 	tm_selection_problem_free(p);
 	gsl_rng_free(rng);
