@@ -8,10 +8,13 @@
  * translation of choices between files, the higher-order approximation from
  * pairs and TAG's candidates from an affinity matrix (every group, or a
  * generated set: singletons, pairs, an average-linkage merge tree and given
- * partitions). The loss-file parser lives in selection-losses.c.
+ * partitions). The loss-file parser lives in selection-losses.c, the exact
+ * subset programme for every-group problems (which tm_selection_solve_curve
+ * dispatches to) in selection-partition.c.
  * Formulas and guarantees: docs/methods.md, "Group selection".
  */
 #include "selection.h"
+#include "selection-internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +81,7 @@ void tm_selection_problem_free(struct tm_selection_problem *problem)
 	free(problem->seed_offset);
 	free(problem->seed_networks);
 	free(problem->seed_family);
+	free(problem->affinity);
 	free(problem);
 }
 
@@ -103,6 +107,7 @@ static int copy_problem(const struct tm_selection_problem *problem,
 	       problem->n_networks * problem->n_tasks * sizeof(double));
 	copy->negated = problem->negated;
 	copy->candidates = problem->candidates;
+	/* no affinity: the copy exists to have its values changed (tm_selection_hoa) */
 	*out = copy;
 	return 0;
 }
@@ -202,22 +207,25 @@ static int check_network(const struct tm_selection_problem *problem, size_t j,
 {
 	size_t w = problem->n_words, spare = w * 64 - problem->n_tasks;
 	const uint64_t *row = problem->members + j * w;
-	char label[128];
+	char label[128]; /* formatted only for a message: 2^20 networks are checked per solve */
 
 	if (set_size(row, w) == 0 || (spare && (row[w - 1] >> (64 - spare))))
 		return tm_error_set(err, TM_ERR_INPUT, "network %zu solves no task or a task "
 				    "beyond %zu", j, problem->n_tasks);
-	tm_selection_network_label(problem, j, label, sizeof(label));
 	if (!isfinite(problem->cost[j]) || problem->cost[j] <= 0)
 		return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): cost %g is not "
-				    "positive", j, label, problem->cost[j]);
+				    "positive", j, tm_selection_network_label(problem, j, label,
+									     sizeof(label)),
+				    problem->cost[j]);
 	for (size_t t = 0; t < problem->n_tasks; t++) {
 		double value = problem->value[j * problem->n_tasks + t];
 		int member = tm_selection_solves(problem, j, t);
 
 		if (member && !isfinite(value))
 			return tm_error_set(err, TM_ERR_INPUT, "network %zu (%s): value of "
-					    "task %s is %g", j, label,
+					    "task %s is %g", j,
+					    tm_selection_network_label(problem, j, label,
+								       sizeof(label)),
 					    problem->task_names[t], value);
 	}
 	return 0;
@@ -1045,17 +1053,88 @@ static int exact_affordable(const struct tm_selection_problem *problem, double b
 	return 1;
 }
 
-int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
-		       enum tm_selection_method method, struct tm_selection *out,
-		       struct tm_error *err)
+/* affordable_count - how many networks of the one @cost fit in @budget, at most
+ * @cap (counted as the branch and bound's depth is). */
+static size_t affordable_count(double cost, double budget, size_t cap)
 {
-	double *baseline = NULL;
+	size_t count = 0;
+	double spent = 0;
+
+	while (count < cap && spent + cost <= budget) {
+		spent += cost;
+		count++;
+	}
+	return count;
+}
+
+/* How one budget of a curve is solved. */
+enum solver { SOLVE_PARTITION, SOLVE_BRANCH, SOLVE_GREEDY, SOLVE_HEURISTIC };
+
+/*
+ * solver_for - @method resolved for @budget: on every-group problems (@all_groups) EXACT
+ * is the subset programme, and AUTO too while its work fits
+ * TM_SELECTION_PARTITION_WORK (else the heuristic); elsewhere EXACT is the branch and
+ * bound, and AUTO uses it within TM_SELECTION_EXACT_LIMIT and exact_affordable.
+ * *@groups gets the number of groups the budget affords (for the programme).
+ */
+static enum solver solver_for(const struct tm_selection_problem *problem, int all_groups,
+			      double budget, enum tm_selection_method method, size_t *groups)
+{
+	*groups = 0;
+	if (all_groups && (method == TM_SELECTION_EXACT || method == TM_SELECTION_AUTO)) {
+		*groups = affordable_count(problem->cost[0], budget, problem->n_tasks);
+		if (method == TM_SELECTION_EXACT || *groups == 0 ||
+		    selection_partition_work(problem, *groups) <=
+			    TM_SELECTION_PARTITION_WORK)
+			return SOLVE_PARTITION;
+		return SOLVE_HEURISTIC;
+	}
+	if (method == TM_SELECTION_AUTO)
+		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT && !problem->candidates &&
+					 exact_affordable(problem, budget)
+				 ? TM_SELECTION_EXACT
+				 : TM_SELECTION_HEURISTIC;
+	return method == TM_SELECTION_EXACT ? SOLVE_BRANCH
+	       : method == TM_SELECTION_GREEDY ? SOLVE_GREEDY
+					       : SOLVE_HEURISTIC;
+}
+
+/* solve_partition - @out from the programme's choice of at most @groups groups. */
+static int solve_partition(const struct tm_selection_problem *problem,
+			   const struct selection_partition *partition, size_t groups,
+			   double budget, const double *baseline, double bound,
+			   struct tm_selection *out, struct tm_error *err)
+{
 	int rc;
 
-	tm_selection_release(out);
-	if (!isfinite(budget) || budget < 1)
-		return tm_error_set(err, TM_ERR_USAGE, "the budget must be at least 1, got %g",
-				    budget);
+	if (groups == 0)
+		return tm_error_set(err, TM_ERR_INPUT, "no choice of networks within budget %g "
+				    "solves every task", budget);
+	if ((rc = fill_result(problem, partition->chosen + (groups - 1) * partition->max_groups,
+			      partition->n_chosen[groups - 1], baseline, out, err)) < 0)
+		return rc;
+	out->lower_bound = out->objective;
+	out->task_bound = bound;
+	out->work = partition->work;
+	out->method = TM_SELECTION_EXACT;
+	return 0;
+}
+
+int tm_selection_solve_curve(const struct tm_selection_problem *problem, const double *budgets,
+			     size_t n_budgets, enum tm_selection_method method,
+			     struct tm_selection *out, struct tm_error *err)
+{
+	struct selection_partition partition = { 0 };
+	double *baseline = NULL, bound = 0;
+	size_t groups, max_groups = 0;
+	int all_groups, rc = 0;
+
+	for (size_t i = 0; i < n_budgets; i++)
+		tm_selection_release(&out[i]);
+	for (size_t i = 0; i < n_budgets; i++)
+		if (!isfinite(budgets[i]) || budgets[i] < 1)
+			return tm_error_set(err, TM_ERR_USAGE, "the budget must be at least 1, "
+					    "got %g", budgets[i]);
 	if (method != TM_SELECTION_AUTO && method != TM_SELECTION_EXACT &&
 	    method != TM_SELECTION_GREEDY && method != TM_SELECTION_HEURISTIC)
 		return tm_error_set(err, TM_ERR_USAGE, "unknown selection method %d", (int)method);
@@ -1065,21 +1144,49 @@ int tm_selection_solve(const struct tm_selection_problem *problem, double budget
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	if ((rc = utility_baseline(problem, baseline, err)) < 0)
 		goto out;
-	if (method == TM_SELECTION_AUTO)
-		method = problem->n_networks <= TM_SELECTION_EXACT_LIMIT && !problem->candidates &&
-					 exact_affordable(problem, budget)
-				 ? TM_SELECTION_EXACT
-				 : TM_SELECTION_HEURISTIC;
-	rc = method == TM_SELECTION_EXACT
-		     ? solve_exact(problem, budget, baseline, out, err)
-		     : solve_greedy(problem, budget, baseline, method == TM_SELECTION_HEURISTIC,
-				    out, err);
-	out->budget = budget;
+	all_groups = selection_all_groups(problem);
+	/* one programme, up to the largest number of groups, serves every budget */
+	for (size_t i = 0; i < n_budgets; i++)
+		if (solver_for(problem, all_groups, budgets[i], method, &groups) ==
+			    SOLVE_PARTITION &&
+		    groups > max_groups)
+			max_groups = groups;
+	if (max_groups &&
+	    (rc = selection_partition_solve(problem, max_groups, &partition, err)) < 0)
+		goto out;
+	if (max_groups)
+		bound = task_bound(problem); /* O(networks x tasks): once for the curve */
+	for (size_t i = 0; i < n_budgets && rc == 0; i++) {
+		switch (solver_for(problem, all_groups, budgets[i], method, &groups)) {
+		case SOLVE_PARTITION:
+			rc = solve_partition(problem, &partition, groups, budgets[i], baseline,
+					     bound, &out[i], err);
+			break;
+		case SOLVE_BRANCH:
+			rc = solve_exact(problem, budgets[i], baseline, &out[i], err);
+			break;
+		case SOLVE_GREEDY:
+		case SOLVE_HEURISTIC:
+			rc = solve_greedy(problem, budgets[i], baseline,
+					  method != TM_SELECTION_GREEDY, &out[i], err);
+			break;
+		}
+		out[i].budget = budgets[i];
+	}
 out:
 	if (rc < 0)
-		tm_selection_release(out);
+		for (size_t i = 0; i < n_budgets; i++)
+			tm_selection_release(&out[i]);
+	selection_partition_release(&partition);
 	free(baseline);
 	return rc;
+}
+
+int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
+		       enum tm_selection_method method, struct tm_selection *out,
+		       struct tm_error *err)
+{
+	return tm_selection_solve_curve(problem, &budget, 1, method, out, err);
 }
 
 /* ---- higher-order approximation (Standley et al., section 3.3.2) -------------------- */
@@ -1612,6 +1719,13 @@ int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_c
 	}
 	problem->negated = 1;
 	problem->candidates = n > TM_SELECTION_ALL_GROUPS_TASKS;
+	if (!problem->candidates) {
+		if (!(problem->affinity = malloc(n * n * sizeof(double)))) {
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(problem->affinity, affinity, n * n * sizeof(double));
+	}
 	memcpy(problem->members, list.sets, list.count * list.n_words * sizeof(uint64_t));
 	for (size_t g = 0; g < list.count; g++)
 		group_values(affinity, n, list.sets + g * list.n_words, problem->value + g * n,

@@ -7,9 +7,11 @@
  * (Standley et al., ICML 2020, section 3.3). TAG's objective (Fifty et al.,
  * NeurIPS 2021) is the same problem with value = -(mean in-group affinity).
  *
- * Solvers: exact branch and bound, a cost-benefit greedy with a proven and
- * an a-posteriori quality bound, and the greedy followed by a swap local
- * search (same bounds). Candidates come from Standley et al.'s loss files
+ * Solvers: exact search (a dynamic programme over task subsets when the
+ * networks are every group at one cost, TAG mode up to
+ * TM_SELECTION_ALL_GROUPS_TASKS tasks; branch and bound otherwise), a
+ * cost-benefit greedy with a proven and an a-posteriori quality bound, and
+ * the greedy followed by a swap local search (same bounds). Candidates come from Standley et al.'s loss files
  * (tm_selection_losses_read), from the higher-order approximation of those
  * files (tm_selection_hoa), or from an affinity matrix
  * (tm_selection_from_affinity: every group up to
@@ -30,7 +32,8 @@
 #include "common.h"
 
 #define TM_SELECTION_MAX_TASKS 20       /* loss files: 2^n lines fit in memory */
-#define TM_SELECTION_ALL_GROUPS_TASKS 16 /* affinity: every group up to this many tasks */
+#define TM_SELECTION_ALL_GROUPS_TASKS 20 /* affinity: every group up to this many tasks
+					   (2^20 - 1 groups: 184 MB of values and sets) */
 
 /* Candidate networks; every array and string owned, free with tm_selection_problem_free(). */
 struct tm_selection_problem {
@@ -48,6 +51,11 @@ struct tm_selection_problem {
 	int candidates;     /* 1: the networks are a generated subset of all groups (affinity
 			       mode beyond TM_SELECTION_ALL_GROUPS_TASKS), so an optimum
 			       over them need not be the true one; 0: every network */
+	double *affinity;   /* NULL, or n_tasks x n_tasks, row i holding Z(i -> j): the matrix
+			       TAG's values were computed from (tm_selection_from_affinity up
+			       to TM_SELECTION_ALL_GROUPS_TASKS tasks), which the exact
+			       search then uses in their place; whoever changes the values
+			       frees it and sets it NULL */
 	size_t n_seeds;        /* starting selections for HEURISTIC; 0 for none */
 	size_t *seed_offset;   /* n_seeds + 1: seed s is seed_networks[seed_offset[s] ..
 				  seed_offset[s + 1]) */
@@ -110,20 +118,29 @@ int tm_selection_find_network(const struct tm_selection_problem *problem, uint64
 /* ---- solving ---------------------------------------------------------------- */
 
 enum tm_selection_method {
-	TM_SELECTION_AUTO,      /* exact up to TM_SELECTION_EXACT_LIMIT networks unless they are
+	TM_SELECTION_AUTO,      /* every group at one cost: exact while the subset programme's
+				   work is at most TM_SELECTION_PARTITION_WORK; otherwise exact
+				   up to TM_SELECTION_EXACT_LIMIT networks unless they are
 				   generated candidates or, with equal costs, there are more than
 				   TM_SELECTION_EXACT_SUBSETS choices of floor(B / cost) or fewer;
 				   else heuristic */
-	TM_SELECTION_EXACT,     /* branch and bound: a proven optimum */
+	TM_SELECTION_EXACT,     /* a proven optimum: the subset programme when the networks
+				   are every group at one cost, else branch and bound */
 	TM_SELECTION_GREEDY,    /* cost-benefit greedy + best single network */
 	TM_SELECTION_HEURISTIC, /* GREEDY, then swap one network for another while it helps */
 };
 
-/* AUTO's limits for exact search (bench/RESULTS.md, "Group selection"): at most 4096
- * networks (Taskonomy's files: 36), and in TAG mode at most 1e8 subsets of at most
- * floor(B) groups (e.g. 10 tasks: B <= 2; 8 tasks: B <= 3), about ten seconds */
+/* AUTO's limits for exact search (bench/RESULTS.md, "Group selection"): branch and
+ * bound on at most 4096 networks (Taskonomy's files: 36), and with equal costs at most
+ * 1e8 subsets of at most floor(B / cost) networks; the subset programme on every group
+ * (TAG mode up to 20 tasks) at most PARTITION_WORK inner steps, for n tasks and
+ * k = min(n, floor(B)) groups n^2 2^(n-1) + (k - 2) (3^(n-1) - 1) / 2 + (k - 1) 2^(n-1)
+ * (3^n - 2^n in place of the first term without the affinity matrix): about ten
+ * seconds, every budget up to 18 tasks, B <= 16 at 19 and B <= 6 at 20 tasks
+ * (bench/RESULTS.md, "TAG mode: exact range (issue 8)") */
 #define TM_SELECTION_EXACT_LIMIT 4096
 #define TM_SELECTION_EXACT_SUBSETS 1e8
+#define TM_SELECTION_PARTITION_WORK 3e9
 
 /* A chosen set of networks for one budget; init with tm_selection_init, free with _release. */
 struct tm_selection {
@@ -142,7 +159,8 @@ struct tm_selection {
 				 for affinity candidates (which hold every task's best pair)
 				 a lower bound on the optimum over all groups; budget-free */
 	double utility;       /* the submodular utility f of the chosen set (docs/methods.md) */
-	uint64_t work;        /* branch-and-bound nodes or greedy gain evaluations */
+	uint64_t work;        /* branch-and-bound nodes, the subset programme's inner steps
+				 (for its whole curve) or greedy gain evaluations */
 };
 
 /* tm_selection_init - an empty selection (safe to release). */
@@ -155,7 +173,9 @@ void tm_selection_release(struct tm_selection *selection);
  * tm_selection_solve - choose networks of @problem of total cost <= @budget
  * covering every task, minimising the summed best value, with @method.
  * EXACT returns the optimum; among optimal choices the one of least cost,
- * then fewest networks, then lexicographically least index list. GREEDY
+ * then fewest networks, then (branch and bound only) lexicographically least
+ * index list; on every-group problems the subset programme's ties between
+ * choices of as many groups follow its block order (docs/methods.md). GREEDY
  * satisfies utility >= (1 - 1/e)/2 of the best utility within the budget
  * (and 1 - 1/e when all costs are equal); see docs/methods.md. HEURISTIC
  * starts from GREEDY's choice and only improves the utility, so it keeps
@@ -168,6 +188,17 @@ void tm_selection_release(struct tm_selection *selection);
 int tm_selection_solve(const struct tm_selection_problem *problem, double budget,
 		       enum tm_selection_method method, struct tm_selection *out,
 		       struct tm_error *err);
+
+/*
+ * tm_selection_solve_curve - tm_selection_solve for each of @budgets[0..n_budgets-1]
+ * into @out[0..n_budgets-1] (each released first), with one subset programme for all
+ * the budgets it serves (its cost is that of the largest), so a curve costs about as
+ * much as its largest budget. The same errors, checked for every budget before any
+ * work; on failure every @out is left empty.
+ */
+int tm_selection_solve_curve(const struct tm_selection_problem *problem, const double *budgets,
+			     size_t n_budgets, enum tm_selection_method method,
+			     struct tm_selection *out, struct tm_error *err);
 
 /*
  * tm_selection_score - the objective of networks @chosen[0..n_chosen-1] of
@@ -235,8 +266,9 @@ int tm_selection_hoa(const struct tm_selection_problem *problem,
  * NULL), each once, ordered by size, then by mask; its seeds for HEURISTIC
  * are the best merge-tree cuts into 1..64 groups (family 0) and each
  * partition (family p + 1), see docs/methods.md. @names
- * may be NULL. TM_ERR_NOMEM beyond memory (about 8 n^2 (n + 2) bytes for
- * n <= 200 tasks: 21 MB at 159).
+ * may be NULL. TM_ERR_NOMEM beyond memory (every group: (8 n + 16) 2^n bytes,
+ * 184 MB at 20 tasks, 5.5 MB at 16; candidates: about 8 n^2 (n + 2) bytes for
+ * n <= 200 tasks, 21 MB at 159).
  * TM_ERR_INPUT for a non-square matrix or a non-finite off-diagonal entry.
  */
 int tm_selection_from_affinity(const double *affinity, size_t n_rows, size_t n_columns,

@@ -8,8 +8,11 @@
  * select-bench --affinity N SEED [MATRIX] times TAG mode instead: on the
  * first N tasks of MATRIX (whitespace-separated rows, Z(i -> j) in row i) or
  * on a random matrix (uniform in [-0.1, 0.1], seeded), for budgets 1 to
- * MAX_BUDGET, the exact search and the heuristic: time, objective, bounds
- * and nodes per budget, one line each, flushed (run it under timeout(1)).
+ * SELECT_BENCH_BUDGETS (default 5, at most 20): the exact search's whole
+ * curve at once (tm_selection_solve_curve: the subset programme up to 20
+ * tasks), then the heuristic per budget: time, objective, bounds and work,
+ * one line each, flushed (run it under timeout(1) and /usr/bin/time -v for
+ * the peak memory; SELECT_BENCH_EXACT_ONLY=1 skips the heuristic).
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +25,7 @@
 #include "selection.h"
 
 #define BUDGETS 9
-#define MAX_BUDGET 5
+#define MAX_BUDGET 20 /* --affinity: budgets 1..SELECT_BENCH_BUDGETS (default 5) */
 
 static double now(void)
 {
@@ -100,10 +103,11 @@ static int affinity_bench(int argc, char **argv)
 	size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
 	unsigned long seed = argc > 3 ? strtoul(argv[3], NULL, 10) : 1;
 	struct tm_selection_problem *p = NULL;
-	struct tm_selection selection;
+	struct tm_selection selection, curve[MAX_BUDGET];
 	struct tm_error err = { 0 };
-	double *z;
+	double *z, budgets[MAX_BUDGET];
 	double start;
+	int n_budgets = 5;
 
 	if (n < 2 || n > 64 || !(z = calloc(n * n, sizeof(double)))) {
 		fprintf(stderr, "usage: select-bench --affinity N(2..64) SEED [MATRIX]\n");
@@ -130,24 +134,43 @@ static int affinity_bench(int argc, char **argv)
 	}
 	printf("tasks %zu, %zu candidate groups (%s), built in %.3f s\n", n, p->n_networks,
 	       p->candidates ? "generated" : "all", now() - start);
+	if (getenv("SELECT_BENCH_BUDGETS"))
+		n_budgets = atoi(getenv("SELECT_BENCH_BUDGETS"));
+	if (n_budgets < 1 || n_budgets > MAX_BUDGET) {
+		fprintf(stderr, "select-bench: SELECT_BENCH_BUDGETS must be 1..%d\n", MAX_BUDGET);
+		return 2;
+	}
 	tm_selection_init(&selection);
-	for (int method = 0; method < 2; method++) {
-		for (int budget = 1; budget <= MAX_BUDGET; budget++) {
-			enum tm_selection_method m = method ? TM_SELECTION_EXACT
-							    : TM_SELECTION_HEURISTIC;
-
-			start = now();
-			if (tm_selection_solve(p, budget, m, &selection, &err) < 0) {
-				fprintf(stderr, "select-bench: %s\n", err.message);
-				return 1;
-			}
-			printf("%-9s B=%d  %10.3f s  affinity %.6f  upper bound %.6f  "
-			       "all-groups bound %.6f  work %llu\n",
-			       method ? "exact" : "heuristic", budget, now() - start,
-			       -selection.objective, -selection.lower_bound, -selection.task_bound,
-			       (unsigned long long)selection.work);
-			fflush(stdout);
+	for (int b = 0; b < n_budgets; b++) {
+		budgets[b] = b + 1;
+		tm_selection_init(&curve[b]);
+	}
+	start = now();
+	if (tm_selection_solve_curve(p, budgets, (size_t)n_budgets, TM_SELECTION_EXACT, curve,
+				     &err) < 0) {
+		fprintf(stderr, "select-bench: %s\n", err.message);
+		return 1;
+	}
+	printf("exact     B=1..%d  %8.3f s for the curve\n", n_budgets, now() - start);
+	for (int b = 0; b < n_budgets; b++) {
+		printf("exact     B=%d  affinity %.6f  groups %zu  work %llu\n", b + 1,
+		       -curve[b].objective, curve[b].n_chosen,
+		       (unsigned long long)curve[b].work);
+		tm_selection_release(&curve[b]);
+	}
+	fflush(stdout);
+	for (int budget = 1; budget <= n_budgets && !getenv("SELECT_BENCH_EXACT_ONLY");
+	     budget++) {
+		start = now();
+		if (tm_selection_solve(p, budget, TM_SELECTION_HEURISTIC, &selection, &err) < 0) {
+			fprintf(stderr, "select-bench: %s\n", err.message);
+			return 1;
 		}
+		printf("heuristic B=%d  %10.3f s  affinity %.6f  upper bound %.6f  "
+		       "all-groups bound %.6f  work %llu\n",
+		       budget, now() - start, -selection.objective, -selection.lower_bound,
+		       -selection.task_bound, (unsigned long long)selection.work);
+		fflush(stdout);
 	}
 	tm_selection_release(&selection);
 	tm_selection_problem_free(p);

@@ -2,7 +2,7 @@
  * cmd-select.c - `taskmap select`: choose which networks (groups of tasks) to
  * train within inference budgets, from Standley et al.'s per-network loss
  * files (--losses, scored on --test) or from an affinity matrix of an analysis
- * in the database (--analysis, TAG's objective; beyond 16 tasks over candidate
+ * in the database (--analysis, TAG's objective; beyond 20 tasks over candidate
  * groups that include the analysis's own groupings). Prints the budget curve:
  * one row per budget and method with the chosen networks, plus the all-in-one
  * and single-task baselines. The work is analyzers/selection.h.
@@ -37,13 +37,15 @@ const char cmd_select_usage[] =
 	"With --analysis, maximise TAG's objective (Fifty et al., NeurIPS 2021)\n"
 	"on the analysis's affinity matrix: each task's best mean affinity from\n"
 	"the other members of a chosen group, at most floor(B) groups; a task\n"
-	"alone scores 0. Up to 16 tasks every group is a candidate; beyond, the\n"
+	"alone scores 0. Up to 20 tasks every group is a candidate. Exact search\n"
+	"there is a dynamic programme over subsets of the tasks (about 3^n / 6\n"
+	"steps per group beyond two); auto uses it while that takes about ten\n"
+	"seconds or less (every budget up to 18 tasks, B <= 16 at 19, B <= 6 at\n"
+	"20), else the heuristic (bench/RESULTS.md). Beyond 20 tasks the\n"
 	"candidates are the singletons, pairs, an average-linkage merge tree on\n"
-	"the affinity and the analysis's groupings (upper_bound then holds over\n"
-	"all groups, candidate_bound over the candidates only). Exact search is\n"
-	"practical only for small problems: auto uses it up to 1e8 subsets of\n"
-	"floor(B) groups or fewer (10 tasks: B <= 2, 8 tasks: B <= 3, 12 to 16\n"
-	"tasks: B = 1), else the heuristic (bench/RESULTS.md).\n"
+	"the affinity and the analysis's groupings, and auto uses the heuristic\n"
+	"(upper_bound then holds over all groups, candidate_bound over the\n"
+	"candidates only).\n"
 	"\n"
 	"  --losses FILE        per-network validation losses\n"
 	"  --test FILE          per-network test losses, same networks\n"
@@ -53,7 +55,8 @@ const char cmd_select_usage[] =
 	"  --budget LIST        comma-separated budgets, e.g. 1,1.5,2\n"
 	"  --method M           auto (exact when small enough, see above; loss\n"
 	"                       files: up to 4096 networks; else heuristic),\n"
-	"                       exact (branch and bound), greedy (cost-benefit greedy\n"
+	"                       exact (branch and bound; --analysis up to 20 tasks:\n"
+	"                       the dynamic programme), greedy (cost-benefit greedy\n"
 	"                       with a bound), heuristic (the greedy, then swaps of\n"
 	"                       one network for another while they help; same\n"
 	"                       bound), hoa (select on the higher-order\n"
@@ -315,68 +318,71 @@ static int add_baselines(struct output_table *table, const struct select_inputs 
 }
 
 /*
- * add_choice - solve @problem (the real or the HOA losses) at @budget and add the
- * row, scored on the real validation and test losses.
+ * add_choice - the row of @selection, a choice on @problem (the real or the HOA
+ * losses), scored on the real validation and test losses.
  */
 static int add_choice(struct output_table *table, const struct select_inputs *inputs,
-		      const struct tm_selection_problem *problem, double budget,
-		      enum tm_selection_method method, const char *label, int format,
+		      const struct tm_selection_problem *problem,
+		      const struct tm_selection *selection, const char *label, int format,
 		      struct tm_error *err)
 {
-	struct tm_selection selection;
 	struct row row = { .candidate_bound = NAN };
 	char budget_text[40];
 	static const char *const solver_names[] = { "auto", "exact", "greedy", "heuristic" };
 	int rc;
 
-	tm_selection_init(&selection);
-	if ((rc = tm_selection_solve(problem, budget, method, &selection, err)) < 0)
-		goto out;
-	snprintf(budget_text, sizeof(budget_text), "%g", budget);
+	snprintf(budget_text, sizeof(budget_text), "%g", selection->budget);
 	row.budget = budget_text;
-	row.method = label ? label : solver_names[selection.method];
-	row.chosen = selection.chosen;
-	row.n_chosen = selection.n_chosen;
-	row.cost = selection.cost;
-	row.lower_bound = problem == inputs->validation ? selection.lower_bound : NAN;
+	row.method = label ? label : solver_names[selection->method];
+	row.chosen = selection->chosen;
+	row.n_chosen = selection->n_chosen;
+	row.cost = selection->cost;
+	row.lower_bound = problem == inputs->validation ? selection->lower_bound : NAN;
 	if (problem->negated) {
 		/* maximising: upper bounds; over generated candidates the a-posteriori bound
 		 * holds against them only, the per-task bound against every group */
-		row.validation = -selection.objective;
-		row.lower_bound = -(problem->candidates ? selection.task_bound
-							 : selection.lower_bound);
+		row.validation = -selection->objective;
+		row.lower_bound = -(problem->candidates ? selection->task_bound
+							 : selection->lower_bound);
 		if (problem->candidates)
-			row.candidate_bound = -selection.lower_bound;
-	} else if ((rc = tm_selection_score(inputs->validation, selection.chosen,
-					    selection.n_chosen, &row.validation, NULL, err)) < 0) {
-		goto out;
+			row.candidate_bound = -selection->lower_bound;
+	} else if ((rc = tm_selection_score(inputs->validation, selection->chosen,
+					    selection->n_chosen, &row.validation, NULL, err)) < 0) {
+		return rc;
 	}
-	if ((rc = test_total(inputs, selection.chosen, selection.n_chosen, &row.test, err)) < 0)
-		goto out;
-	rc = add_row(table, inputs, &row, format, err);
-out:
-	tm_selection_release(&selection);
-	return rc;
+	if ((rc = test_total(inputs, selection->chosen, selection->n_chosen, &row.test, err)) < 0)
+		return rc;
+	return add_row(table, inputs, &row, format, err);
 }
 
+/* add_curve - every budget solved at once (one subset programme serves them all), then
+ * the rows, the HOA choice after each budget's own. */
 static int add_curve(struct output_table *table, const struct select_inputs *inputs,
 		     const struct select_options *options, struct tm_error *err)
 {
-	int rc;
+	struct tm_selection curves[2][MAX_BUDGETS];
+	const struct tm_selection_problem *problems[2] = {
+		options->hoa_only ? NULL : inputs->validation, inputs->hoa
+	};
+	int rc = 0;
 
-	for (size_t i = 0; i < options->n_budgets; i++) {
-		double budget = options->budgets[i];
-
-		if (!options->hoa_only &&
-		    (rc = add_choice(table, inputs, inputs->validation, budget, options->method,
-				     NULL, options->format, err)) < 0)
-			return rc;
-		if (inputs->hoa &&
-		    (rc = add_choice(table, inputs, inputs->hoa, budget, options->method, "hoa",
-				     options->format, err)) < 0)
-			return rc;
-	}
-	return 0;
+	for (size_t c = 0; c < 2; c++)
+		for (size_t i = 0; i < options->n_budgets; i++)
+			tm_selection_init(&curves[c][i]);
+	for (size_t c = 0; c < 2 && rc == 0; c++)
+		if (problems[c])
+			rc = tm_selection_solve_curve(problems[c], options->budgets,
+						      options->n_budgets, options->method,
+						      curves[c], err);
+	for (size_t i = 0; i < options->n_budgets && rc == 0; i++)
+		for (size_t c = 0; c < 2 && rc == 0; c++)
+			if (problems[c])
+				rc = add_choice(table, inputs, problems[c], &curves[c][i],
+						c ? "hoa" : NULL, options->format, err);
+	for (size_t c = 0; c < 2; c++)
+		for (size_t i = 0; i < options->n_budgets; i++)
+			tm_selection_release(&curves[c][i]);
+	return rc;
 }
 
 /* ---- sources ---------------------------------------------------------------------- */

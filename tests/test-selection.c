@@ -1,7 +1,8 @@
 /*
  * test-selection.c - budgeted group selection (analyzers/selection.h): exact
  * branch and bound against brute force on random instances (losses and TAG
- * affinities), the greedy's guarantees, input validation, the strict loss-file
+ * affinities), the subset programme against brute force and the branch and
+ * bound and on 18 tasks, the greedy's guarantees, input validation, the strict loss-file
  * parser, the higher-order approximation, and `taskmap select` end to end.
  */
 #include <check.h>
@@ -14,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "selection-internal.h"
 #include "selection.h"
 #include "test-helpers.h"
 
@@ -290,7 +292,329 @@ START_TEST(tag_selection_equals_brute_force)
 }
 END_TEST
 
-/* ---- beyond 16 tasks: generated candidates ------------------------------------------- */
+/* ---- the subset programme (every group at one cost) ------------------------------- */
+
+/* tag_value - a(t, G) from z directly: the mean of Z(j -> t) over j in G \ {t}, 0 alone. */
+static double tag_value(const double *z, size_t n, uint32_t group, size_t t)
+{
+	double sum = 0;
+	size_t count = 0;
+
+	for (size_t j = 0; j < n; j++)
+		if (j != t && ((group >> j) & 1)) {
+			sum += z[j * n + t];
+			count++;
+		}
+	return count ? sum / (double)count : 0;
+}
+
+/* tag_total - TAG's objective of the group masks @groups[0..k), computed from z; -INFINITY
+ * when they leave a task out. */
+static double tag_total(const double *z, size_t n, const uint32_t *groups, size_t k)
+{
+	double total = 0;
+
+	for (size_t t = 0; t < n; t++) {
+		double best = -INFINITY;
+
+		for (size_t i = 0; i < k; i++)
+			if ((groups[i] >> t) & 1)
+				best = fmax(best, tag_value(z, n, groups[i], t));
+		if (isinf(best))
+			return -INFINITY;
+		total += best;
+	}
+	return total;
+}
+
+#define BRUTE_GROUPS 4
+
+/* tag_brute_by_count - for k = 1..BRUTE_GROUPS, the best TAG total over sets of exactly k
+ * distinct groups covering every task (-INFINITY when none), in @best[k - 1]. */
+static void tag_brute_by_count(const double *z, size_t n, double *best)
+{
+	uint32_t m = (UINT32_C(1) << n) - 1, pick[BRUTE_GROUPS];
+
+	for (size_t k = 1; k <= BRUTE_GROUPS; k++) {
+		best[k - 1] = -INFINITY;
+		if (k > m)
+			continue;
+		for (size_t i = 0; i < k; i++)
+			pick[i] = (uint32_t)i + 1; /* group masks, strictly increasing */
+		for (;;) {
+			best[k - 1] = fmax(best[k - 1], tag_total(z, n, pick, k));
+			size_t i = k;
+			while (i > 0 && pick[i - 1] == m - (k - i))
+				i--;
+			if (i == 0)
+				break;
+			pick[i - 1]++;
+			for (size_t r = i; r < k; r++)
+				pick[r] = pick[r - 1] + 1;
+		}
+	}
+}
+
+/* check_choice - @selection of @p (TAG from @z) is within @budget groups, covers every
+ * task and reports the TAG total of its groups as computed from z. */
+static void check_choice(const struct tm_selection_problem *p, const double *z,
+			 const struct tm_selection *selection, double budget)
+{
+	uint32_t groups[64], covered = 0;
+	size_t n = p->n_tasks;
+
+	ck_assert_int_eq(selection->method, TM_SELECTION_EXACT);
+	ck_assert_uint_ge(selection->n_chosen, 1);
+	ck_assert_uint_le(selection->n_chosen, 64);
+	ck_assert_double_le((double)selection->n_chosen, budget);
+	ck_assert_double_eq(selection->cost, (double)selection->n_chosen);
+	for (size_t i = 0; i < selection->n_chosen; i++) {
+		ck_assert_uint_lt(selection->chosen[i], p->n_networks);
+		if (i > 0)
+			ck_assert_uint_gt(selection->chosen[i], selection->chosen[i - 1]);
+		groups[i] = (uint32_t)p->members[selection->chosen[i]];
+		covered |= groups[i];
+	}
+	ck_assert_uint_eq(covered, (UINT32_C(1) << n) - 1);
+	ck_assert_double_eq_tol(-selection->objective,
+				tag_total(z, n, groups, selection->n_chosen),
+				1e-12 * fmax(1, fabs(selection->objective)));
+	ck_assert_double_eq(selection->lower_bound, selection->objective);
+}
+
+START_TEST(partition_equals_brute_force)
+{
+	/* n = 3..6 tasks, B = 1..4, from the affinity matrix and (the same problem without
+	 * it) from the values: the optimum over all sets of at most B groups, with the
+	 * fewest groups among optimal ones */
+	gsl_rng *rng = tm_rng_create(4200 + (uint64_t)_i);
+	const double budgets[BRUTE_GROUPS] = { 1, 2.5, 3, 4 };
+
+	for (size_t n = 3; n <= 6; n++) {
+		double z[36], best[BRUTE_GROUPS];
+		struct tm_selection_problem *p = NULL;
+		struct tm_selection curve[BRUTE_GROUPS];
+
+		for (size_t i = 0; i < n * n; i++)
+			/* half the time 0 or 1/2, so that choices of different numbers of
+			 * groups tie */
+			z[i] = _i % 2 ? 0.5 * (double)(gsl_rng_uniform_int(rng, 3) == 0)
+				      : gsl_rng_uniform(rng) * 2 - 0.7;
+		tag_brute_by_count(z, n, best);
+		ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
+		ck_assert_ptr_nonnull(p->affinity);
+		for (int from_values = 0; from_values < 2; from_values++) {
+			if (from_values) {
+				free(p->affinity);
+				p->affinity = NULL;
+			}
+			for (size_t b = 0; b < BRUTE_GROUPS; b++)
+				tm_selection_init(&curve[b]);
+			ck_assert_int_eq(tm_selection_solve_curve(p, budgets, BRUTE_GROUPS,
+								  TM_SELECTION_EXACT, curve,
+								  NULL), 0);
+			for (size_t b = 0; b < BRUTE_GROUPS; b++) {
+				size_t groups = (size_t)floor(budgets[b]), fewest = 0;
+				double optimum = -INFINITY;
+
+				for (size_t k = 1; k <= groups; k++)
+					optimum = fmax(optimum, best[k - 1]);
+				for (size_t k = groups; k >= 1; k--)
+					if (best[k - 1] >= optimum - 1e-12 * fmax(1, fabs(optimum)))
+						fewest = k;
+				check_choice(p, z, &curve[b], budgets[b]);
+				ck_assert_double_eq_tol(-curve[b].objective, optimum,
+							1e-12 * fmax(1, fabs(optimum)));
+				ck_assert_msg(curve[b].n_chosen == fewest,
+					      "n %zu, B %g: %zu groups, the fewest optimal %zu", n,
+					      budgets[b], curve[b].n_chosen, fewest);
+				tm_selection_release(&curve[b]);
+			}
+		}
+		tm_selection_problem_free(p);
+	}
+	gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(partition_from_affinity_equals_from_values)
+{
+	/* 7 to 11 tasks, every budget: the block values from the matrix (n^2 2^n) and from
+	 * the values (3^n) give the same optimum; a few tasks are strong sources and weak
+	 * receivers, so the best groups often hold tasks served elsewhere */
+	size_t n = 7 + (size_t)_i;
+	gsl_rng *rng = tm_rng_create(4250 + (uint64_t)_i);
+	struct tm_selection_problem *p = NULL, *copy = NULL;
+	struct tm_selection from_matrix[11], from_values[11];
+	double z[121], budgets[11];
+	int helper[11];
+
+	for (size_t t = 0; t < n; t++)
+		helper[t] = gsl_rng_uniform(rng) < 0.4;
+	for (size_t j = 0; j < n; j++)
+		for (size_t t = 0; t < n; t++)
+			z[j * n + t] = (helper[j] ? 0.4 : -0.1) - (helper[t] ? 0.3 : 0) +
+				       0.3 * gsl_rng_uniform(rng);
+	for (size_t b = 0; b < n; b++) {
+		budgets[b] = (double)b + 1;
+		tm_selection_init(&from_matrix[b]);
+		tm_selection_init(&from_values[b]);
+	}
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &copy, NULL), 0);
+	free(copy->affinity);
+	copy->affinity = NULL;
+	ck_assert_int_eq(tm_selection_solve_curve(p, budgets, n, TM_SELECTION_EXACT, from_matrix,
+						  NULL), 0);
+	ck_assert_int_eq(tm_selection_solve_curve(copy, budgets, n, TM_SELECTION_EXACT,
+						  from_values, NULL), 0);
+	for (size_t b = 0; b < n; b++) {
+		check_choice(p, z, &from_matrix[b], budgets[b]);
+		check_choice(copy, z, &from_values[b], budgets[b]);
+		ck_assert_double_eq_tol(from_matrix[b].objective, from_values[b].objective,
+					1e-12 * fmax(1, fabs(from_values[b].objective)));
+		ck_assert_uint_eq(from_matrix[b].n_chosen, from_values[b].n_chosen);
+		tm_selection_release(&from_matrix[b]);
+		tm_selection_release(&from_values[b]);
+	}
+	tm_selection_problem_free(copy);
+	tm_selection_problem_free(p);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+/* reordered - the networks of @p in reverse order, which the branch and bound solves
+ * (the subset programme needs network g - 1 = mask g). */
+static struct tm_selection_problem *reordered(const struct tm_selection_problem *p)
+{
+	struct tm_selection_problem *copy = NULL;
+	size_t n = p->n_tasks, m = p->n_networks;
+
+	ck_assert_int_eq(tm_selection_problem_create(n, m, &copy, NULL), 0);
+	for (size_t j = 0; j < m; j++) {
+		copy->members[j] = p->members[m - 1 - j];
+		memcpy(copy->value + j * n, p->value + (m - 1 - j) * n, n * sizeof(double));
+	}
+	copy->negated = 1;
+	return copy;
+}
+
+static const struct {
+	size_t n;
+	double budget;
+} branch_cases[] = { { 8, 1 }, { 8, 2 }, { 8, 3 }, { 9, 2 }, { 10, 1 }, { 10, 2 } };
+
+START_TEST(partition_equals_branch_and_bound)
+{
+	size_t n = branch_cases[_i].n;
+	double budget = branch_cases[_i].budget, z[100];
+	gsl_rng *rng = tm_rng_create(4300 + (uint64_t)_i);
+	struct tm_selection_problem *p = NULL, *copy = NULL;
+	struct tm_selection partition, branch;
+
+	for (size_t i = 0; i < n * n; i++)
+		z[i] = 0.2 * gsl_rng_uniform(rng) - 0.1;
+	tm_selection_init(&partition);
+	tm_selection_init(&branch);
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
+	copy = reordered(p);
+	ck_assert_int_eq(tm_selection_solve(p, budget, TM_SELECTION_AUTO, &partition, NULL), 0);
+	ck_assert_int_eq(tm_selection_solve(copy, budget, TM_SELECTION_EXACT, &branch, NULL), 0);
+	check_choice(p, z, &partition, budget);
+	ck_assert_double_eq_tol(partition.objective, branch.objective,
+				1e-12 * fmax(1, fabs(branch.objective)));
+	ck_assert_double_eq(partition.cost, branch.cost);
+	/* the branch and bound visits nodes, the programme takes 3^n-like steps over sets */
+	ck_assert_uint_ne(partition.work, branch.work);
+	tm_selection_release(&partition);
+	tm_selection_release(&branch);
+	tm_selection_problem_free(copy);
+	tm_selection_problem_free(p);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+START_TEST(partition_work_is_auto_s_measure)
+{
+	/* the steps the programme counts are the estimate AUTO compares with its limit, and
+	 * the limit gives the documented range (every budget up to 18 tasks, B <= 16 at 19,
+	 * B <= 6 at 20) */
+	struct tm_selection_problem *p = NULL, sized = { 0 };
+	struct tm_selection selection;
+	double z[100];
+	gsl_rng *rng = tm_rng_create(4500);
+
+	for (size_t i = 0; i < 100; i++)
+		z[i] = 0.2 * gsl_rng_uniform(rng) - 0.1;
+	tm_selection_init(&selection);
+	ck_assert_int_eq(tm_selection_from_affinity(z, 10, 10, NULL, NULL, 0, &p, NULL), 0);
+	ck_assert_int_eq(tm_selection_solve(p, 5, TM_SELECTION_AUTO, &selection, NULL), 0);
+	ck_assert_double_eq((double)selection.work, selection_partition_work(p, 5));
+	sized.affinity = z; /* only the task count and the matrix's presence matter */
+	sized.n_tasks = 18;
+	ck_assert_double_le(selection_partition_work(&sized, 18), TM_SELECTION_PARTITION_WORK);
+	sized.n_tasks = 19;
+	ck_assert_double_le(selection_partition_work(&sized, 16), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_gt(selection_partition_work(&sized, 17), TM_SELECTION_PARTITION_WORK);
+	sized.n_tasks = 20;
+	ck_assert_double_le(selection_partition_work(&sized, 6), TM_SELECTION_PARTITION_WORK);
+	ck_assert_double_gt(selection_partition_work(&sized, 7), TM_SELECTION_PARTITION_WORK);
+	tm_selection_release(&selection);
+	tm_selection_problem_free(p);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PLANTED_TASKS 16 /* 18 takes 4 s under the sanitizers, 16 about 0.5 s */
+#else
+#define PLANTED_TASKS 18
+#endif
+
+START_TEST(partition_finds_planted_blocks_on_many_tasks)
+{
+	/* three planted blocks on 18 tasks (16 under AddressSanitizer): AUTO is exact for
+	 * every budget of the curve, B = 3 finds the blocks, and more budget never scores
+	 * less */
+	const size_t n = PLANTED_TASKS, blocks = 3;
+	const double budgets[] = { 1, 2, 3, 4, 6 };
+	struct tm_selection curve[5];
+	struct tm_selection_problem *p = NULL;
+	gsl_rng *rng = tm_rng_create(4400);
+	double z[PLANTED_TASKS * PLANTED_TASKS];
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			z[i * n + j] = (i % blocks == j % blocks ? 0.3 : -0.2) +
+				       0.05 * gsl_rng_uniform(rng);
+	ck_assert_int_eq(tm_selection_from_affinity(z, n, n, NULL, NULL, 0, &p, NULL), 0);
+	ck_assert_int_eq(p->candidates, 0);
+	ck_assert_uint_eq(p->n_networks, ((size_t)1 << n) - 1);
+	for (size_t b = 0; b < 5; b++)
+		tm_selection_init(&curve[b]);
+	ck_assert_int_eq(tm_selection_solve_curve(p, budgets, 5, TM_SELECTION_AUTO, curve, NULL),
+			 0);
+	for (size_t b = 0; b < 5; b++) {
+		check_choice(p, z, &curve[b], budgets[b]);
+		if (b > 0)
+			ck_assert_double_le(curve[b].objective, curve[b - 1].objective);
+	}
+	ck_assert_uint_eq(curve[2].n_chosen, blocks);
+	for (size_t i = 0; i < blocks; i++) {
+		uint64_t mask = p->members[curve[2].chosen[i]];
+		size_t first = (size_t)__builtin_ctzll(mask);
+
+		for (size_t t = 0; t < n; t++)
+			ck_assert_int_eq((int)((mask >> t) & 1), t % blocks == first % blocks);
+	}
+	for (size_t b = 0; b < 5; b++)
+		tm_selection_release(&curve[b]);
+	tm_selection_problem_free(p);
+	gsl_rng_free(rng);
+}
+END_TEST
+
+/* ---- beyond 20 tasks: generated candidates ------------------------------------------- */
 
 /* true_upper_bound - sum over tasks of max(0, max_j Z(j -> t)): no group gives task t
  * more than its best source (a mean is at most its largest term) or 0 alone. */
@@ -384,14 +708,14 @@ END_TEST
 
 START_TEST(candidates_keep_the_true_bound)
 {
-	/* random affinities on 17 to 20 tasks: the reported upper bound is the true one
+	/* random affinities on 21 to 24 tasks: the reported upper bound is the true one
 	 * (every task's best pair is a candidate), whatever the budget */
-	size_t n = 17 + (size_t)_i;
+	size_t n = 21 + (size_t)_i;
 	gsl_rng *rng = tm_rng_create(900 + (uint64_t)_i);
 	struct tm_selection_problem *p = NULL;
 	struct tm_selection selection;
-	double z[20 * 20], all = 0;
-	int64_t labels[20];
+	double z[24 * 24], all = 0;
+	int64_t labels[24];
 
 	for (size_t i = 0; i < n * n; i++)
 		z[i] = gsl_rng_uniform(rng) * 2 - 1;
@@ -454,7 +778,7 @@ START_TEST(invalid_inputs_are_refused)
 {
 	const double square[4] = { 0, 0.5, 0.5, 0 };
 	double with_nan[4] = { 0, NAN, 0.5, 0 }, nan_diagonal[4] = { NAN, 0.5, 0.5, NAN };
-	double big[17 * 17] = { 0 };
+	double big[21 * 21] = { 0 };
 	struct tm_selection_problem *p = NULL;
 	struct tm_selection selection;
 	struct tm_error err = { 0 };
@@ -465,15 +789,15 @@ START_TEST(invalid_inputs_are_refused)
 	ck_assert_ptr_nonnull(strstr(err.message, "not square"));
 	ck_assert_int_eq(tm_selection_from_affinity(with_nan, 2, 2, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.message, "nan"));
-	/* beyond 16 tasks: generated candidates, not refused */
-	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, NULL, 0, &p, &err), 0);
+	/* beyond 20 tasks: generated candidates, not refused */
+	ck_assert_int_eq(tm_selection_from_affinity(big, 21, 21, NULL, NULL, 0, &p, &err), 0);
 	ck_assert_int_eq(p->candidates, 1);
 	tm_selection_problem_free(p);
 	p = NULL;
 	ck_assert_int_eq(tm_selection_from_affinity(big, 0, 0, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.message, "empty"));
 	big[3] = INFINITY;
-	ck_assert_int_eq(tm_selection_from_affinity(big, 17, 17, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
+	ck_assert_int_eq(tm_selection_from_affinity(big, 21, 21, NULL, NULL, 0, &p, &err), TM_ERR_INPUT);
 	ck_assert_ptr_null(p);
 	ck_assert_int_eq(tm_selection_from_affinity(nan_diagonal, 2, 2, NULL, NULL, 0, &p, NULL), 0);
 
@@ -700,6 +1024,12 @@ Suite *selection_suite(void)
 	tcase_set_timeout(solve, 120);
 	tcase_add_loop_test(solve, exact_equals_brute_force_on_random_instances, 0, 20);
 	tcase_add_loop_test(solve, tag_selection_equals_brute_force, 0, 6);
+	tcase_add_loop_test(solve, partition_equals_brute_force, 0, 4);
+	tcase_add_loop_test(solve, partition_from_affinity_equals_from_values, 0, 5);
+	tcase_add_loop_test(solve, partition_equals_branch_and_bound, 0,
+			    (int)(sizeof(branch_cases) / sizeof(branch_cases[0])));
+	tcase_add_test(solve, partition_finds_planted_blocks_on_many_tasks);
+	tcase_add_test(solve, partition_work_is_auto_s_measure);
 	tcase_add_test(solve, tag_values_follow_the_documented_formula);
 	tcase_add_loop_test(solve, heuristic_finds_planted_blocks, 0,
 			    (int)(sizeof(planted_sizes) / sizeof(planted_sizes[0])));

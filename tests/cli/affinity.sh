@@ -2,8 +2,9 @@
 # End-to-end check of the gradient affinities: `train --affinity
 # tag,cosine,heads` records run-level matrices, `analyze --relatedness tag`
 # clusters them (and keeps TAG's raw asymmetric matrix), and `select
-# --analysis latest` chooses networks from it (also on 18 tasks, beyond the
-# every-group range, with the heuristic). Misuse exits 2.
+# --analysis latest` chooses networks from it (on 18 tasks exactly, by the
+# subset programme, and on 21, beyond the every-group range, with the
+# heuristic). Misuse exits 2.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -31,8 +32,15 @@ if [ -w /dev/full ]; then
 	check select-full-status 0 test "$status" -eq 1
 	check select-full-once 0 test "$(grep -c 'cannot write the output' "$work/full-err")" -eq 1
 fi
-# beyond 16 tasks: generated candidate groups and the heuristic, two bounds
-check synth-big 0 $T synth --groups 6 --tasks-per-group 3 --samples 300 --seed 4 --out big.arff
+# 18 tasks: every group is a candidate and auto is exact for the whole curve
+check synth-18 0 $T synth --groups 6 --tasks-per-group 3 --samples 300 --seed 4 --out t18.arff
+check train-18 0 $T -q train t18.arff --epochs 2 --lr 0.01 --affinity tag --affinity-sources 3 \
+	--db t18.db
+check analyze-18 0 $T -q analyze --relatedness tag --db t18.db
+check select-18 0 $T select --analysis latest --budget 1,3,6 --format csv --db t18.db
+check select-18-exact 0 test "$(grep -c '^[0-9.]*,exact,' "$work/out")" -eq 3
+# beyond 20 tasks: generated candidate groups and the heuristic, two bounds
+check synth-big 0 $T synth --groups 7 --tasks-per-group 3 --samples 300 --seed 4 --out big.arff
 check train-big 0 $T -q train big.arff --epochs 2 --lr 0.01 --affinity tag --affinity-sources 3 \
 	--db big.db
 check analyze-big 0 $T -q analyze --relatedness tag --db big.db
