@@ -840,6 +840,78 @@ START_TEST(test_impute)
 }
 END_TEST
 
+/* Rows kept by test_keep_rows, per data file: every row, some, one, none. */
+static const struct {
+	const char *file;
+	size_t rows[4];
+	size_t n_rows;
+} keep_cases[] = {
+	{ "dense.arff", { 0, 1, 2 }, 3 },
+	{ "dense.arff", { 1, 2 }, 2 }, /* the NaN feature and both missing labels */
+	{ "dense.arff", { 2 }, 1 },
+	{ "dense.arff", { 0 }, 0 },
+	{ "sparse.arff", { 0, 1, 2, 3 }, 4 },
+	{ "sparse.arff", { 1, 3 }, 2 },     /* an empty row, a missing label */
+	{ "sparse.arff", { 0, 2, 3 }, 3 },  /* a NaN stored value, a row listed out of order */
+	{ "sparse.arff", { 3 }, 1 },
+};
+
+START_TEST(test_keep_rows)
+{
+	struct tm_dataset *whole = read_ok(data_path(keep_cases[_i].file), NULL);
+	struct tm_dataset *kept = read_ok(data_path(keep_cases[_i].file), NULL);
+	const size_t *rows = keep_cases[_i].rows, n = keep_cases[_i].n_rows;
+	struct tm_error err = { 0 };
+	size_t nnz = 0;
+
+	ck_assert_int_eq(tm_dataset_keep_rows(kept, rows, n, &err), 0);
+	ck_assert_uint_eq(kept->n_samples, n);
+	ck_assert_uint_eq(kept->x.n_rows, n);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t f = 0; f < whole->n_features; f++) {
+			float x = feature(whole, rows[i], f), y = feature(kept, i, f);
+
+			if (isnan(x))
+				ck_assert(isnan(y));
+			else
+				ck_assert_float_eq(x, y);
+		}
+		for (size_t t = 0; t < whole->n_tasks; t++)
+			ck_assert_int_eq(tm_dataset_label(kept, i, t),
+					 tm_dataset_label(whole, rows[i], t));
+		if (whole->x.is_sparse)
+			nnz += whole->x.row_start[rows[i] + 1] - whole->x.row_start[rows[i]];
+	}
+	if (whole->x.is_sparse) {
+		ck_assert_uint_eq(kept->x.nnz, nnz);
+		ck_assert_uint_eq(kept->x.row_start[n], nnz);
+	}
+	/* what the file said stays: names and the counts of missing values */
+	ck_assert_uint_eq(kept->n_missing_features, whole->n_missing_features);
+	ck_assert_uint_eq(kept->n_missing_labels, whole->n_missing_labels);
+	ck_assert_str_eq(kept->task_names[whole->n_tasks - 1], whole->task_names[whole->n_tasks - 1]);
+	tm_dataset_destroy(whole);
+	tm_dataset_destroy(kept);
+}
+END_TEST
+
+START_TEST(test_keep_rows_refused)
+{
+	struct tm_dataset *d = read_ok(data_path("sparse.arff"), NULL);
+	struct tm_dataset *same = read_ok(data_path("sparse.arff"), NULL);
+	static const size_t unordered[] = { 2, 1 }, repeated[] = { 1, 1 }, beyond[] = { 0, 4 };
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_dataset_keep_rows(d, unordered, 2, &err), TM_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "increasing"));
+	ck_assert_int_eq(tm_dataset_keep_rows(d, repeated, 2, &err), TM_ERR_USAGE);
+	ck_assert_int_eq(tm_dataset_keep_rows(d, beyond, 2, &err), TM_ERR_USAGE);
+	assert_same_dataset(d, same); /* refused: nothing changed */
+	tm_dataset_destroy(d);
+	tm_dataset_destroy(same);
+}
+END_TEST
+
 START_TEST(test_check_tasks)
 {
 	const char *path = write_text("c.csv", "a,y_pos,y_neg,y_few,y_ok\n"
@@ -1229,6 +1301,9 @@ Suite *dataset_suite(void)
 
 	tcase_add_test(operations, test_append);
 	tcase_add_test(operations, test_impute);
+	tcase_add_loop_test(operations, test_keep_rows, 0,
+			    (int)(sizeof(keep_cases) / sizeof(keep_cases[0])));
+	tcase_add_test(operations, test_keep_rows_refused);
 	tcase_add_test(operations, test_check_tasks);
 	tcase_add_test(operations, test_split_random);
 	tcase_add_test(operations, test_split_fixed_test);

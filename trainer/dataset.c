@@ -544,6 +544,55 @@ int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
 	return rc;
 }
 
+/* shrink - @block cut down to @bytes, or @block itself when realloc cannot (it stays valid). */
+static void *shrink(void *block, size_t bytes)
+{
+	void *smaller = realloc(block, bytes ? bytes : 1);
+
+	return smaller ? smaller : block;
+}
+
+int tm_dataset_keep_rows(struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 struct tm_error *err)
+{
+	struct tm_features *x = &dataset->x;
+	size_t T = dataset->n_tasks, d = dataset->n_features, nnz = 0;
+
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i] >= dataset->n_samples || (i > 0 && rows[i] <= rows[i - 1]))
+			return tm_error_set(err, TM_ERR_USAGE, "cannot keep row %zu of %zu rows: the rows"
+					    " must be increasing and present", rows[i], dataset->n_samples);
+	/* rows[i] >= i: every move is to an earlier or the same place */
+	for (size_t i = 0; i < n_rows; i++) {
+		size_t r = rows[i];
+
+		memmove(dataset->labels + i * T, dataset->labels + r * T, T);
+		if (x->is_sparse) {
+			size_t start = x->row_start[r], count = x->row_start[r + 1] - start;
+
+			/* entries below i are rewritten already; rows[i] >= i reads old ones */
+			memmove(x->col_index + nnz, x->col_index + start, count * sizeof(uint32_t));
+			memmove(x->values + nnz, x->values + start, count * sizeof(float));
+			x->row_start[i] = nnz;
+			nnz += count;
+		} else {
+			memmove(x->dense + i * d, x->dense + r * d, d * sizeof(float));
+		}
+	}
+	dataset->labels = shrink(dataset->labels, n_rows * T);
+	if (x->is_sparse) {
+		x->row_start[n_rows] = nnz;
+		x->nnz = nnz;
+		x->row_start = shrink(x->row_start, (n_rows + 1) * sizeof(size_t));
+		x->col_index = shrink(x->col_index, nnz * sizeof(uint32_t));
+		x->values = shrink(x->values, nnz * sizeof(float));
+	} else {
+		x->dense = shrink(x->dense, n_rows * d * sizeof(float));
+	}
+	dataset->n_samples = x->n_rows = n_rows;
+	return 0;
+}
+
 size_t tm_dataset_impute(struct tm_dataset *dataset, const size_t *rows, size_t n_rows)
 {
 	struct tm_features *x = &dataset->x;

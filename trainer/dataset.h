@@ -89,6 +89,17 @@ void tm_dataset_destroy(struct tm_dataset *dataset);
 int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
 		      struct tm_error *err);
 
+/*
+ * tm_dataset_keep_rows - keep only rows @rows (n_rows of them, strictly
+ * increasing) of @dataset, which become rows 0 .. n_rows - 1, features and
+ * labels alike; the arrays shrink to fit. How a rank of data-parallel
+ * training drops the rows it does not train on. Names, notes and the counts
+ * of missing values still describe the file read. TM_ERR_USAGE (nothing
+ * changed) when @rows are not increasing or name a row beyond the data.
+ */
+int tm_dataset_keep_rows(struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 struct tm_error *err);
+
 /* tm_dataset_label - the label of (sample, task): TM_LABEL_*. */
 static inline int tm_dataset_label(const struct tm_dataset *dataset,
 				   size_t sample, size_t task)
