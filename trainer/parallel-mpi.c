@@ -149,8 +149,7 @@ void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t 
 	if (p->rank == 0)
 		MPI_Gatherv(MPI_IN_PLACE, 0, row, matrix, counts, offsets, row, 0, MPI_COMM_WORLD);
 	else
-		MPI_Gatherv(matrix + shard_start[p->rank] * row_width, counts[p->rank], row, NULL,
-			    NULL, NULL, row, 0, MPI_COMM_WORLD);
+		MPI_Gatherv(matrix, counts[p->rank], row, NULL, NULL, NULL, row, 0, MPI_COMM_WORLD);
 	MPI_Type_free(&row);
 	free(counts);
 	free(offsets);

@@ -184,11 +184,18 @@ void tm_trainer_loaded_release(struct tm_trainer_loaded *loaded);
  * negative code on failure (the run is marked "failed" when it exists).
  * Committed epochs are never lost.
  *
+ * With several ranks (config->parallel, under mpirun) each rank keeps, once
+ * the run is set up, only the rows of @dataset it forwards (its shard of the
+ * training rows; rank 0 also the validation rows): @dataset is compacted by
+ * tm_dataset_keep_rows and holds fewer rows on return (destroy it as usual;
+ * read nothing else from it), and rank 0 reports the rows each rank holds
+ * as a "note" on @progress. A lone process leaves @dataset unchanged.
+ *
  * Concurrency: a trainer holds a shared lock on "<db>.trainers" while it
  * trains; it marks runs still "running" as interrupted only when it can take
  * that lock exclusively, i.e. when no other trainer is alive.
  */
-int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_run(struct tm_store *store, struct tm_dataset *dataset,
 		 const struct tm_split *split, const struct tm_trainer_config *config,
 		 const struct tm_progress *progress, int64_t *run_id,
 		 struct tm_error *err);
@@ -199,7 +206,7 @@ int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
  * same data (its sha256 is compared when both are known). Returns like
  * tm_train_run.
  */
-int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_resume(struct tm_store *store, struct tm_dataset *dataset,
 		    const struct tm_trainer_loaded *loaded,
 		    const struct tm_progress *progress, struct tm_error *err);
 
