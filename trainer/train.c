@@ -23,10 +23,12 @@
  * a fixed order.
  *
  * Data-parallel training (config->parallel with several ranks, under
- * mpirun): every rank builds the same model and shuffle; rank r owns the
- * contiguous shard [shard_start[r], shard_start[r + 1]) of training
- * positions and trains on its part of each global batch, the step summing
- * gradients over the ranks (step.c). At the end of an epoch rank 0
+ * mpirun): rank 0 has read the data; it hands every other rank the rows
+ * of its shard and the standardisation, and keeps its own shard and the
+ * validation rows. Every rank builds the same model and shuffle; rank r
+ * owns the contiguous shard [shard_start[r], shard_start[r + 1]) of
+ * training positions and trains on its part of each global batch, the
+ * step summing gradients over the ranks (step.c). At the end of an epoch rank 0
  * gathers the shards' logits and does everything a single process does
  * with them (metrics, recording, checkpoint, the commit), then hands the
  * per-task losses the weighting needs to the other ranks. Only rank 0 has a
@@ -116,6 +118,7 @@ struct trainer {
 	const size_t *shard_rows;          /* dataset rows of positions [shard_lo, shard_hi) */
 	size_t *local_rows;                /* shard_rows once the dataset is compacted (owned) */
 	float *shard_logits;               /* the ranks but 0: their shard's epoch logits */
+	struct tm_dataset *received;       /* the ranks but 0: their rows from rank 0 (owned) */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -287,7 +290,9 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 /*
  * prepare - everything but the store: buffers, labels, the model (initial
  * parameters from the seed, standardisation from the training split), the
- * optimiser, the weighting and the recorder.
+ * optimiser, the weighting and the recorder. The shards must be set up, and
+ * under mpirun the ranks but 0 must have their rows (hand_out_rows); they
+ * get the standardisation and --balance weights afterwards (share_inputs).
  */
 static int prepare(struct trainer *tr, struct tm_error *err)
 {
@@ -297,19 +302,20 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 
 	tr->n_tasks = tr->dataset->n_tasks;
 	tr->n_batches = (tr->n_train + c->batch_size - 1) / c->batch_size;
-	if ((rc = set_up_shards(tr, err)) < 0 || (rc = allocate_buffers(tr, err)) < 0)
+	if ((rc = allocate_buffers(tr, err)) < 0)
 		return rc;
-	tr->shard_rows = tr->train_rows + tr->shard_lo;
+	if (!tr->shard_rows) /* rank 0 or alone: every training row, by position */
+		tr->shard_rows = tr->train_rows + tr->shard_lo;
 	gather_labels(tr->dataset, tr->shard_rows, labels_held(tr), tr->train_labels,
 		      tr->train_labelled);
 	gather_labels(tr->dataset, tr->valid_rows, valid_held(tr), tr->valid_labels,
 		      tr->valid_labelled);
-	if (tr->pos_weight)
+	if (tr->pos_weight && tr->root) /* the other ranks get them with share_inputs */
 		positive_weights(tr);
 	if ((rc = tm_mlp_create(&tr->mlp, tr->dataset->n_features, c->hidden, c->n_hidden,
 				tr->n_tasks, c->batch_size, err)) < 0 ||
-	    (rc = tm_mlp_standardise(tr->mlp, &tr->dataset->x, tr->train_rows, tr->n_train,
-				     err)) < 0 ||
+	    (tr->root && (rc = tm_mlp_standardise(tr->mlp, &tr->dataset->x, tr->train_rows,
+						  tr->n_train, err)) < 0) ||
 	    (rc = tm_optimizer_create(&tr->optimizer, c->optimizer, tr->mlp->n_parameters,
 				      c->learning_rate, c->momentum, c->weight_decay, err)) < 0 ||
 	    (rc = tm_weighting_create(&tr->weighting, c, tr->n_tasks,
@@ -329,11 +335,74 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 }
 
 /*
+ * hand_out_rows - under mpirun only rank 0 has read the data: it packs the
+ * rows of each other rank's shard of the training positions (features as
+ * imputed, labels, task names) and hands them over one rank at a time, so
+ * that no rank but 0 ever holds more than its shard. Such a rank's dataset
+ * is then its shard's rows in position order (shard_rows 0, 1, ...).
+ */
+static int hand_out_rows(struct trainer *tr, struct tm_error *err)
+{
+	size_t n_shard = tr->shard_hi - tr->shard_lo;
+	int rc = 0;
+
+	if (!shared(tr))
+		return 0;
+	for (int r = 1; r < tr->parallel->size; r++) {
+		void *bytes = NULL;
+		size_t n_bytes = 0;
+
+		if (tr->root)
+			rc = tm_dataset_pack_rows(tr->dataset, tr->train_rows + tr->shard_start[r],
+						  tr->shard_start[r + 1] - tr->shard_start[r], &bytes,
+						  &n_bytes, err);
+		if ((rc = agree(tr, rc, err)) < 0 ||
+		    (rc = tm_parallel_hand_blob(tr->parallel, r, &bytes, &n_bytes, err)) < 0) {
+			free(bytes);
+			return rc;
+		}
+		if (tr->parallel->rank == r)
+			rc = tm_dataset_unpack(&tr->received, bytes, n_bytes, err);
+		free(bytes); /* rank 0's pack, or rank r's copy */
+	}
+	if ((rc = agree(tr, rc, err)) < 0)
+		return rc;
+	if (!tr->root && tr->received->n_samples != n_shard)
+		rc = tm_error_set(err, TM_ERR_INPUT, "rank 0 sent %zu rows for a shard of %zu",
+				  tr->received->n_samples, n_shard);
+	else if (!tr->root && !(tr->local_rows = malloc((n_shard + 1) * sizeof(size_t))))
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	if ((rc = agree(tr, rc, err)) < 0 || tr->root)
+		return rc;
+	for (size_t i = 0; i < n_shard; i++)
+		tr->local_rows[i] = i;
+	tr->dataset = tr->received;
+	tr->shard_rows = tr->local_rows;
+	return 0;
+}
+
+/*
+ * share_inputs - rank 0's input standardisation (from every training row)
+ * and --balance weights to the other ranks, which hold only their shard.
+ */
+static int share_inputs(struct trainer *tr)
+{
+	if (!shared(tr))
+		return 0;
+	tm_parallel_broadcast(tr->parallel, tr->mlp->shift, tr->mlp->n_inputs * sizeof(float));
+	tm_parallel_broadcast(tr->parallel, tr->mlp->scale, tr->mlp->n_inputs * sizeof(float));
+	if (tr->pos_weight)
+		tm_parallel_broadcast(tr->parallel, tr->pos_weight, tr->n_tasks * sizeof(float));
+	return 0;
+}
+
+/*
  * keep_own_rows - under mpirun, once the model is standardised and (new
- * run) the run is in the store, every rank drops from its dataset the rows
- * it never forwards: it keeps its shard of the training rows, and rank 0
- * the validation rows too, compacted in increasing row order. shard_rows and
- * valid_rows then name the compacted rows. A lone process keeps everything.
+ * run) the run is in the store, rank 0 drops from its dataset the rows it
+ * never forwards: it keeps its shard of the training rows and the
+ * validation rows, compacted in increasing row order. shard_rows and
+ * valid_rows then name the compacted rows. A lone process keeps everything;
+ * the other ranks hold their shard alone already (hand_out_rows).
  */
 static int keep_own_rows(struct trainer *tr, struct tm_error *err)
 {
@@ -342,7 +411,7 @@ static int keep_own_rows(struct trainer *tr, struct tm_error *err)
 	size_t *keep = NULL;
 	int rc;
 
-	if (!shared(tr))
+	if (!shared(tr) || !tr->root)
 		return 0;
 	keep = malloc((n_shard + n_valid + 1) * sizeof(size_t));
 	tr->local_rows = malloc((n_shard + 1) * sizeof(size_t));
@@ -426,6 +495,7 @@ static void release(struct trainer *tr)
 	free(tr->shard_start);
 	free(tr->local_rows);
 	free(tr->shard_logits);
+	tm_dataset_destroy(tr->received);
 	free(tr->batch_labels);
 	free(tr->batch_weight);
 	free(tr->dlogits);
@@ -1043,6 +1113,26 @@ fail:
 }
 
 /*
+ * take_split - rank 0's (or a lone process's) copy of the split's training
+ * and validation rows; under mpirun every rank then learns their counts.
+ */
+static int take_split(struct trainer *tr, const struct tm_split *split, struct tm_error *err)
+{
+	uint64_t counts[2];
+	int rc = 0;
+
+	if (tr->root && ((rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) < 0 ||
+			 (rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err)) < 0))
+		return rc;
+	counts[0] = tr->n_train;
+	counts[1] = tr->n_valid;
+	tm_parallel_broadcast(tr->parallel, counts, sizeof(counts));
+	tr->n_train = (size_t)counts[0];
+	tr->n_valid = (size_t)counts[1];
+	return 0;
+}
+
+/*
  * set_up_new_run - the model and buffers on every rank; on rank 0 also the
  * data's hash, the configuration's JSON and the run in the store.
  */
@@ -1055,9 +1145,7 @@ static int set_up_new_run(struct trainer *tr, const struct tm_split *split, char
 			 (rc = tm_trainer_config_to_json(tr->config, sha[0] ? sha : NULL, json,
 							 err)) < 0))
 		return rc;
-	if ((rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) < 0 ||
-	    (rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err)) < 0 ||
-	    (rc = prepare(tr, err)) < 0 || (rc = mark_stale_runs(tr, err)) < 0)
+	if ((rc = prepare(tr, err)) < 0 || (rc = mark_stale_runs(tr, err)) < 0)
 		return rc;
 	return tr->root ? create_run(tr, split, *json, sha, err) : 0;
 }
@@ -1068,21 +1156,29 @@ int tm_train_run(struct tm_store *store, struct tm_dataset *dataset,
 		 struct tm_error *err)
 {
 	struct trainer tr = { .store = store, .dataset = dataset, .config = config,
-			      .progress = progress,
-			      .n_train = split->n_train, .n_valid = split->n_valid };
-	const char *problem = tm_trainer_check_config(config, split->n_train);
-	size_t n_read = dataset->n_samples;
+			      .progress = progress };
+	const char *problem;
+	size_t n_read = dataset ? dataset->n_samples : 0;
 	char sha[65], *json = NULL;
 	int rc;
 
 	*run_id = 0;
 	choose_ranks(&tr);
 	sha[0] = '\0';
-	if (problem) {
+	if (tr.root) {
+		tr.n_train = split->n_train;
+		tr.n_valid = split->n_valid;
+	}
+	if ((rc = agree(&tr, take_split(&tr, split, err), err)) < 0)
+		goto out;
+	if ((problem = tm_trainer_check_config(config, tr.n_train))) {
 		rc = tm_error_set(err, TM_ERR_USAGE, "%s", problem);
 		goto out;
 	}
-	if ((rc = agree(&tr, set_up_new_run(&tr, split, sha, &json, err), err)) < 0 ||
+	if ((rc = agree(&tr, set_up_shards(&tr, err), err)) < 0 ||
+	    (rc = hand_out_rows(&tr, err)) < 0 ||
+	    (rc = agree(&tr, set_up_new_run(&tr, split, sha, &json, err), err)) < 0 ||
+	    (rc = share_inputs(&tr)) < 0 ||
 	    (rc = agree(&tr, keep_own_rows(&tr, err), err)) < 0 ||
 	    (rc = note_rows_held(&tr, n_read, err)) < 0)
 		goto out;
@@ -1256,7 +1352,7 @@ int tm_train_resume(struct tm_store *store, struct tm_dataset *dataset,
 	struct trainer tr = { .store = store, .dataset = dataset, .config = &loaded->config,
 			      .progress = progress, .run_id = loaded->run_id };
 	const char *problem = tm_trainer_check_config(&loaded->config, 0);
-	size_t n_read = dataset->n_samples;
+	size_t n_read = dataset ? dataset->n_samples : 0;
 	int rc;
 
 	choose_ranks(&tr);
@@ -1270,7 +1366,10 @@ int tm_train_resume(struct tm_store *store, struct tm_dataset *dataset,
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's training split is empty or too small");
 		goto out;
 	}
-	if ((rc = agree(&tr, prepare(&tr, err), err)) < 0 ||
+	if ((rc = agree(&tr, set_up_shards(&tr, err), err)) < 0 ||
+	    (rc = hand_out_rows(&tr, err)) < 0 ||
+	    (rc = agree(&tr, prepare(&tr, err), err)) < 0 ||
+	    (rc = share_inputs(&tr)) < 0 ||
 	    (rc = agree(&tr, claim_for_resume(&tr, err), err)) < 0 ||
 	    (rc = agree(&tr, restore(&tr, loaded->epochs_done, err), err)) < 0 ||
 	    (rc = agree(&tr, tr.root ? tm_store_set_run_status(store, loaded->run_id,
