@@ -4,8 +4,9 @@
 # within float rounding (the summation order of the gradients differs: a
 # stated tolerance on the gold-label probabilities), on dense data and on
 # sparse data with missing labels; two runs with the same rank count are
-# bit-identical; each rank holds only the rows it trains on (rank 0 also the
-# validation rows), as rank 0's note says; a rank killed with SIGKILL leaves
+# bit-identical; only rank 0 reads the data, and each rank holds only the
+# rows it trains on (rank 0 also the validation rows), as rank 0's note says;
+# a data error is reported once; a rank killed with SIGKILL leaves
 # the run interrupted and resumable, with the same or another rank count;
 # SIGTERM to one rank stops all of them at the same batch; commands other
 # than train and --affinity are refused under mpirun.
@@ -93,6 +94,18 @@ close_to() {
 same_blobs two two-again
 close_to two one
 close_to three one
+
+# only rank 0 reads the data: the other ranks run where DATA does not exist
+mkdir -p elsewhere
+check others-read-nothing 0 mpi 2 sh -c \
+	'[ "$OMPI_COMM_WORLD_RANK" = 0 ] || cd elsewhere; exec "$@"' sh \
+	$T -q --db "$work/taskmap.db" train d.arff --run elsewhere $opts
+same_blobs elsewhere two
+# a data error is rank 0's to report; every rank exits with its code
+printf '@relation bad\n@attribute x numeric\n@attribute y {0,1}\n@data\n1,2\n' > bad.arff
+check bad-data 3 mpi 2 $T -q train bad.arff --run bad $opts
+[ "$(grep -c "bad.arff" "$work/err")" = 1 ] && echo "ok   bad-data-reported-once" ||
+	{ echo "FAIL bad data reported $(grep -c "bad.arff" "$work/err") times"; failures=$((failures + 1)); }
 
 # sparse rows (CSR) with missing labels: the dense file's positive features
 # and its labels as sparse ARFF (a label 0 is left out, '?' kept)
