@@ -1121,15 +1121,15 @@ static int take_split(struct trainer *tr, const struct tm_split *split, struct t
 	uint64_t counts[2];
 	int rc = 0;
 
-	if (tr->root && ((rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) < 0 ||
-			 (rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err)) < 0))
-		return rc;
+	if (tr->root && (rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) == 0)
+		rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err);
+	/* the counts go out even then: the caller's agreement stops every rank */
 	counts[0] = tr->n_train;
 	counts[1] = tr->n_valid;
 	tm_parallel_broadcast(tr->parallel, counts, sizeof(counts));
 	tr->n_train = (size_t)counts[0];
 	tr->n_valid = (size_t)counts[1];
-	return 0;
+	return rc;
 }
 
 /*
