@@ -640,10 +640,11 @@ int tm_dataset_pack_rows(const struct tm_dataset *dataset, const size_t *rows, s
 	return 0;
 }
 
-int tm_dataset_unpack(struct tm_dataset **out, const void *bytes, size_t n_bytes,
+int tm_dataset_unpack(struct tm_dataset **out, void *bytes, size_t n_bytes,
 		      struct tm_error *err)
 {
-	const char *in = bytes, *p, *end = in + n_bytes;
+	char *in = bytes;
+	const char *p, *end = in + n_bytes;
 	struct tm_dataset *d = NULL;
 	uint64_t head[HEAD_WORDS];
 	size_t n_rows, features, labels;
@@ -692,10 +693,6 @@ int tm_dataset_unpack(struct tm_dataset **out, const void *bytes, size_t n_bytes
 		for (size_t k = 0; k < nnz; k++)
 			if (d->x.col_index[k] >= d->n_features)
 				goto malformed;
-	} else {
-		if (!(d->x.dense = malloc(features ? features : 1)))
-			goto nomem;
-		memcpy(d->x.dense, p, features);
 	}
 	p += features;
 	if (!(d->labels = malloc(labels ? labels : 1)))
@@ -719,13 +716,25 @@ int tm_dataset_unpack(struct tm_dataset **out, const void *bytes, size_t n_bytes
 		goto nomem;
 	if (p != end)
 		goto malformed;
+	if (d->x.is_sparse) {
+		free(bytes);
+	} else {
+		/* dense features become the block itself: no second copy of the rows */
+		void *smaller;
+
+		memmove(in, in + sizeof(head), features);
+		smaller = realloc(in, features ? features : 1);
+		d->x.dense = smaller ? smaller : (float *)(void *)in;
+	}
 	*out = d;
 	return 0;
 malformed:
+	free(bytes);
 	tm_dataset_destroy(d);
 	return tm_error_set(err, TM_ERR_INPUT, "cannot unpack rows: malformed data (%zu bytes)",
 			    n_bytes);
 nomem:
+	free(bytes);
 	tm_dataset_destroy(d);
 	return tm_error_set(err, TM_ERR_NOMEM, "out of memory unpacking rows");
 }

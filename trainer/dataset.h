@@ -115,10 +115,13 @@ int tm_dataset_pack_rows(const struct tm_dataset *dataset, const size_t *rows, s
  * tm_dataset_unpack - a new dataset (*@out, free with tm_dataset_destroy)
  * from a tm_dataset_pack_rows byte string: the packed rows in their order,
  * with their features, labels and task names; no name, path, format,
- * feature names (NULL), notes or counts of missing values. TM_ERR_INPUT when
- * the bytes are not such a string, TM_ERR_NOMEM; *@out is then NULL.
+ * feature names (NULL), notes or counts of missing values. Takes @bytes
+ * (malloc'ed) over, whatever happens: dense features are moved to the front
+ * of its block, which becomes the feature matrix (no second copy of the
+ * rows), else it is freed. TM_ERR_INPUT when the bytes are not such a
+ * string, TM_ERR_NOMEM; *@out is then NULL.
  */
-int tm_dataset_unpack(struct tm_dataset **out, const void *bytes, size_t n_bytes,
+int tm_dataset_unpack(struct tm_dataset **out, void *bytes, size_t n_bytes,
 		      struct tm_error *err);
 
 /* tm_dataset_label - the label of (sample, task): TM_LABEL_*. */

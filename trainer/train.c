@@ -361,9 +361,10 @@ static int hand_out_rows(struct trainer *tr, struct tm_error *err)
 			free(bytes);
 			return rc;
 		}
-		if (tr->parallel->rank == r)
+		if (tr->parallel->rank == r) /* takes the bytes over */
 			rc = tm_dataset_unpack(&tr->received, bytes, n_bytes, err);
-		free(bytes); /* rank 0's pack, or rank r's copy */
+		else
+			free(bytes); /* rank 0's pack */
 	}
 	if ((rc = agree(tr, rc, err)) < 0)
 		return rc;
