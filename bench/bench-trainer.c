@@ -100,7 +100,7 @@ static off_t file_size(const char *path)
 }
 
 /* one_run - seconds of a whole training run into a fresh database @db. */
-static double one_run(const char *db, const struct tm_dataset *d, const struct tm_split *split,
+static double one_run(const char *db, struct tm_dataset *d, const struct tm_split *split,
 		      const struct tm_trainer_config *c, off_t *bytes)
 {
 	struct tm_store *store = NULL;

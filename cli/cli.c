@@ -171,10 +171,17 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* keeps_line - whether a stage's report is a line of its own (not redrawn). */
+static int keeps_line(const char *stage)
+{
+	return strcmp(stage, "epoch") == 0 || strcmp(stage, "step") == 0 ||
+	       strcmp(stage, "note") == 0;
+}
+
 /*
  * draw_progress - on a terminal, redraw one status line at most 10 times a
  * second; otherwise print only lines of the "epoch"/"step" stages (the items
- * that finish a unit of work), so logs stay short.
+ * that finish a unit of work) and "note" lines, so logs stay short.
  */
 static int draw_progress(void *context, const char *stage, double done, double total,
 			 const char *message)
@@ -189,17 +196,18 @@ static int draw_progress(void *context, const char *stage, double done, double t
 	if (state->terminal) {
 		double t = now_seconds();
 
-		if (!finished && t - state->last_draw < 0.1 && state->line_open)
+		if (!finished && strcmp(stage, "note") != 0 && t - state->last_draw < 0.1 &&
+		    state->line_open)
 			return 0;
 		state->last_draw = t;
 		fprintf(stderr, "\r\033[K%s%s%s", stage, message ? ": " : "", message ? message : "");
 		state->line_open = 1;
-		if (strcmp(stage, "epoch") == 0 || strcmp(stage, "step") == 0) {
+		if (keeps_line(stage)) {
 			fputc('\n', stderr);
 			state->line_open = 0;
 		}
 		fflush(stderr);
-	} else if (strcmp(stage, "epoch") == 0 || strcmp(stage, "step") == 0) {
+	} else if (keeps_line(stage)) {
 		fprintf(stderr, "%s%s%s\n", stage, message ? ": " : "", message ? message : "");
 	}
 	return 0;

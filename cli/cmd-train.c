@@ -3,11 +3,11 @@
  * the data, split it, and train the lightweight multi-task model while its
  * training dynamics are recorded into the database (trainer/trainer.h).
  *
- * Under `mpirun -np N` every rank runs this command: each reads the data and
- * makes the same split; rank 0 alone opens the database, prints progress,
- * notes and the run's name, and hands the other ranks what only the
- * database knows (a resumed run's configuration and training rows).
- * Every rank reports its own errors; all of them exit with the worst code.
+ * Under `mpirun -np N` every rank runs this command, but rank 0 alone reads
+ * the data, splits it, opens the database, prints progress, notes and the
+ * run's name, and hands the other ranks what only it knows (a resumed run's
+ * configuration here; the trainer hands each rank its rows). Every rank
+ * reports its own errors; all of them exit with the worst code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +55,9 @@ const char cmd_train_usage[] =
 	"  --threads N          BLAS threads; results are identical for equal N (default 1)\n"
 	"\n"
 	"Data-parallel (taskmap built with MPI): 'mpirun -np N taskmap train ...' splits\n"
-	"each batch over N processes (--batch stays the global batch); rank 0 writes\n"
-	"the database. Results are bit-identical for the same N and agree with one\n"
+	"each batch over N processes (--batch stays the global batch); rank 0 reads\n"
+	"the data, hands each other rank only its share of the rows, and writes the\n"
+	"database. Results are bit-identical for the same N and agree with one\n"
 	"process to float rounding; --resume works with any N. Not with --affinity.\n"
 	"\n"
 	"Recording:\n"
@@ -337,8 +338,9 @@ static void note_imputed(const struct cli_context *context, size_t n_imputed)
 }
 
 /*
- * prepare_new - the data, its split and (rank 0) the database: all that can
- * fail before training, done by every rank without talking to the others.
+ * prepare_new - on rank 0 (or alone) the data, its split and the database:
+ * all that can fail before training, done without talking to the other
+ * ranks, which read nothing (the trainer hands them their rows).
  */
 static int prepare_new(struct train_options *o, struct cli_context *context,
 		       struct tm_dataset **dataset, struct tm_split *split, struct tm_store **store)
@@ -348,6 +350,8 @@ static int prepare_new(struct train_options *o, struct cli_context *context,
 	const char *problem;
 	int code, rc;
 
+	if (!root(o))
+		return EXIT_OK;
 	if ((code = read_data(context, &o->config.source, dataset, &n_train_file)) != EXIT_OK)
 		return code;
 	if ((rc = make_split(&o->config, *dataset, n_train_file, split, &err)) < 0)
@@ -356,7 +360,7 @@ static int prepare_new(struct train_options *o, struct cli_context *context,
 		return cli_usage_error(context, "%s (%zu training samples)", problem, split->n_train);
 	note_excluded_tasks(context, *dataset, split, o->config.source.min_labelled);
 	note_imputed(context, tm_dataset_impute(*dataset, split->train, split->n_train));
-	return root(o) ? cli_open_store(context, 0, store) : EXIT_OK;
+	return cli_open_store(context, 0, store);
 }
 
 static int train_new(struct train_options *o, struct cli_context *context)
@@ -409,7 +413,7 @@ struct resume_state {
 	struct tm_trainer_loaded loaded;
 	char *config_json;  /* the run's configuration, for the other ranks */
 	int64_t head[2];    /* run id, committed epochs */
-	int64_t *train_index; /* the run's training rows, for imputation */
+	int64_t *train_index; /* the run's training rows, for imputation (rank 0) */
 	size_t n_train;
 };
 
@@ -436,23 +440,19 @@ static int load_on_root(struct train_options *o, struct cli_context *context,
 	return EXIT_OK;
 }
 
-/* share_run - the other ranks get the run's configuration and training rows from rank 0. */
+/* share_run - the other ranks get the run's configuration from rank 0. */
 static int share_run(struct train_options *o, struct resume_state *r)
 {
 	struct tm_error err = { 0 };
 	size_t json_bytes = r->config_json ? strlen(r->config_json) + 1 : 0;
-	size_t index_bytes = r->n_train * sizeof(int64_t);
 	int rc;
 
 	if (o->parallel.size < 2)
 		return EXIT_OK;
 	tm_parallel_broadcast(&o->parallel, r->head, sizeof(r->head));
 	if ((rc = tm_parallel_agree(&o->parallel, tm_parallel_broadcast_blob(
-		     &o->parallel, (void **)&r->config_json, &json_bytes, &err))) < 0 ||
-	    (rc = tm_parallel_agree(&o->parallel, tm_parallel_broadcast_blob(
-		     &o->parallel, (void **)&r->train_index, &index_bytes, &err))) < 0)
+		     &o->parallel, (void **)&r->config_json, &json_bytes, &err))) < 0)
 		return err.code ? cli_fail(&err) : cli_exit_code(rc);
-	r->n_train = index_bytes / sizeof(int64_t);
 	if (root(o))
 		return EXIT_OK;
 	if (!memchr(r->config_json, '\0', json_bytes)) {
@@ -480,10 +480,13 @@ static int train_resume(struct train_options *o, struct cli_context *context)
 	    (code = agree_code(o, share_run(o, &r))) != EXIT_OK)
 		goto out;
 	r.loaded.config.parallel = &o->parallel;
-	code = read_data(context, &r.loaded.config.source, &dataset, &n_train_file);
+	/* rank 0 reads the data; the trainer hands the other ranks their rows */
+	code = root(o) ? read_data(context, &r.loaded.config.source, &dataset, &n_train_file)
+		: EXIT_OK;
 	if ((code = agree_code(o, code)) != EXIT_OK)
 		goto out;
-	impute_rows(dataset, r.train_index, r.n_train);
+	if (dataset)
+		impute_rows(dataset, r.train_index, r.n_train);
 	cli_progress_init(&progress, context);
 	rc = tm_train_resume(store, dataset, &r.loaded, &progress, &err);
 	if (rc == TM_ERR_INTERRUPTED)

@@ -58,6 +58,7 @@ const char *tm_err_name(int code);
 /*
  * Progress reporting. Long-running functions take an optional
  * struct tm_progress and call it; the CLI decides how (or whether) to draw it.
+ * Stage "note" is a one-off line worth keeping in a log (total 0).
  * @done and @total count work units (total 0 when unknown); @message is a
  * short borrowed line valid only during the call. A non-zero return asks the
  * caller to stop (the function then returns TM_ERR_INTERRUPTED).

@@ -286,7 +286,7 @@ static int stop_after(void *context, const char *stage, double done, double tota
 	return strcmp(stage, "batch") == 0 && --*left < 0;
 }
 
-static int64_t train(struct tm_store *store, const struct tm_dataset *dataset,
+static int64_t train(struct tm_store *store, struct tm_dataset *dataset,
 		     const char *name, unsigned kinds, const struct tm_progress *progress,
 		     int expected)
 {

@@ -840,6 +840,168 @@ START_TEST(test_impute)
 }
 END_TEST
 
+/* Rows kept by test_keep_rows, per data file: every row, some, one, none. */
+static const struct {
+	const char *file;
+	size_t rows[4];
+	size_t n_rows;
+} keep_cases[] = {
+	{ "dense.arff", { 0, 1, 2 }, 3 },
+	{ "dense.arff", { 1, 2 }, 2 }, /* the NaN feature and both missing labels */
+	{ "dense.arff", { 2 }, 1 },
+	{ "dense.arff", { 0 }, 0 },
+	{ "sparse.arff", { 0, 1, 2, 3 }, 4 },
+	{ "sparse.arff", { 1, 3 }, 2 },     /* an empty row, a missing label */
+	{ "sparse.arff", { 0, 2, 3 }, 3 },  /* a NaN stored value, a row listed out of order */
+	{ "sparse.arff", { 3 }, 1 },
+};
+
+START_TEST(test_keep_rows)
+{
+	struct tm_dataset *whole = read_ok(data_path(keep_cases[_i].file), NULL);
+	struct tm_dataset *kept = read_ok(data_path(keep_cases[_i].file), NULL);
+	const size_t *rows = keep_cases[_i].rows, n = keep_cases[_i].n_rows;
+	struct tm_error err = { 0 };
+	size_t nnz = 0;
+
+	ck_assert_int_eq(tm_dataset_keep_rows(kept, rows, n, &err), 0);
+	ck_assert_uint_eq(kept->n_samples, n);
+	ck_assert_uint_eq(kept->x.n_rows, n);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t f = 0; f < whole->n_features; f++) {
+			float x = feature(whole, rows[i], f), y = feature(kept, i, f);
+
+			if (isnan(x))
+				ck_assert(isnan(y));
+			else
+				ck_assert_float_eq(x, y);
+		}
+		for (size_t t = 0; t < whole->n_tasks; t++)
+			ck_assert_int_eq(tm_dataset_label(kept, i, t),
+					 tm_dataset_label(whole, rows[i], t));
+		if (whole->x.is_sparse)
+			nnz += whole->x.row_start[rows[i] + 1] - whole->x.row_start[rows[i]];
+	}
+	if (whole->x.is_sparse) {
+		ck_assert_uint_eq(kept->x.nnz, nnz);
+		ck_assert_uint_eq(kept->x.row_start[n], nnz);
+	}
+	/* what the file said stays: names and the counts of missing values */
+	ck_assert_uint_eq(kept->n_missing_features, whole->n_missing_features);
+	ck_assert_uint_eq(kept->n_missing_labels, whole->n_missing_labels);
+	ck_assert_str_eq(kept->task_names[whole->n_tasks - 1], whole->task_names[whole->n_tasks - 1]);
+	tm_dataset_destroy(whole);
+	tm_dataset_destroy(kept);
+}
+END_TEST
+
+START_TEST(test_keep_rows_refused)
+{
+	struct tm_dataset *d = read_ok(data_path("sparse.arff"), NULL);
+	struct tm_dataset *same = read_ok(data_path("sparse.arff"), NULL);
+	static const size_t unordered[] = { 2, 1 }, repeated[] = { 1, 1 }, beyond[] = { 0, 4 };
+	struct tm_error err = { 0 };
+
+	ck_assert_int_eq(tm_dataset_keep_rows(d, unordered, 2, &err), TM_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "increasing"));
+	ck_assert_int_eq(tm_dataset_keep_rows(d, repeated, 2, &err), TM_ERR_USAGE);
+	ck_assert_int_eq(tm_dataset_keep_rows(d, beyond, 2, &err), TM_ERR_USAGE);
+	assert_same_dataset(d, same); /* refused: nothing changed */
+	tm_dataset_destroy(d);
+	tm_dataset_destroy(same);
+}
+END_TEST
+
+/* assert_rows_of - row i of @part is row rows[i] of @whole: features (NaN too) and labels. */
+static void assert_rows_of(const struct tm_dataset *part, const struct tm_dataset *whole,
+			   const size_t *rows, size_t n)
+{
+	ck_assert_uint_eq(part->n_samples, n);
+	ck_assert_uint_eq(part->n_features, whole->n_features);
+	ck_assert_uint_eq(part->n_tasks, whole->n_tasks);
+	ck_assert_int_eq(part->x.is_sparse, whole->x.is_sparse);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t f = 0; f < whole->n_features; f++) {
+			float x = feature(whole, rows[i], f), y = feature(part, i, f);
+
+			if (isnan(x))
+				ck_assert(isnan(y));
+			else
+				ck_assert_float_eq(x, y);
+		}
+		for (size_t t = 0; t < whole->n_tasks; t++)
+			ck_assert_int_eq(tm_dataset_label(part, i, t), tm_dataset_label(whole, rows[i], t));
+	}
+}
+
+/* unpack_copy - tm_dataset_unpack of a copy of @length bytes (unpack takes its bytes over). */
+static int unpack_copy(struct tm_dataset **out, const void *bytes, size_t length,
+		       struct tm_error *err)
+{
+	void *copy = malloc(length ? length : 1);
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, bytes, length);
+	return tm_dataset_unpack(out, copy, length, err);
+}
+
+START_TEST(test_pack_rows)
+{
+	struct tm_dataset *whole = read_ok(data_path(keep_cases[_i].file), NULL), *part = NULL;
+	const size_t *rows = keep_cases[_i].rows, n = keep_cases[_i].n_rows;
+	size_t reversed[4], n_bytes;
+	struct tm_error err = { 0 };
+	void *bytes = NULL;
+
+	ck_assert_int_eq(tm_dataset_pack_rows(whole, rows, n, &bytes, &n_bytes, &err), 0);
+	ck_assert_int_eq(tm_dataset_unpack(&part, bytes, n_bytes, &err), 0); /* takes bytes */
+	assert_rows_of(part, whole, rows, n);
+	for (size_t t = 0; t < whole->n_tasks; t++)
+		ck_assert_str_eq(part->task_names[t], whole->task_names[t]);
+	tm_dataset_destroy(part);
+	/* any order */
+	for (size_t i = 0; i < n; i++)
+		reversed[i] = rows[n - 1 - i];
+	ck_assert_int_eq(tm_dataset_pack_rows(whole, reversed, n, &bytes, &n_bytes, &err), 0);
+	ck_assert_int_eq(tm_dataset_unpack(&part, bytes, n_bytes, &err), 0);
+	assert_rows_of(part, whole, reversed, n);
+	tm_dataset_destroy(part);
+	tm_dataset_destroy(whole);
+}
+END_TEST
+
+START_TEST(test_unpack_malformed)
+{
+	struct tm_dataset *d = read_ok(data_path(_i ? "sparse.arff" : "dense.arff"), NULL);
+	struct tm_dataset *part = NULL;
+	static const size_t rows[] = { 0, 2 }, beyond[] = { 9 };
+	struct tm_error err = { 0 };
+	size_t n_bytes;
+	char *bytes = NULL;
+
+	ck_assert_int_eq(tm_dataset_pack_rows(d, beyond, 1, (void **)&bytes, &n_bytes, &err),
+			 TM_ERR_USAGE);
+	ck_assert_int_eq(tm_dataset_pack_rows(d, rows, 2, (void **)&bytes, &n_bytes, &err), 0);
+	/* every truncation, one byte too many, and a flipped magic number */
+	for (size_t length = 0; length < n_bytes; length++) {
+		ck_assert_int_eq(unpack_copy(&part, bytes, length, &err), TM_ERR_INPUT);
+		ck_assert_ptr_null(part);
+	}
+	bytes = realloc(bytes, n_bytes + 1);
+	ck_assert_ptr_nonnull(bytes);
+	bytes[n_bytes] = 'x';
+	ck_assert_int_eq(unpack_copy(&part, bytes, n_bytes + 1, &err), TM_ERR_INPUT);
+	ck_assert_int_eq(unpack_copy(&part, bytes, n_bytes, &err), 0); /* the bytes are fine */
+	ck_assert_uint_eq(part->n_samples, 2);
+	tm_dataset_destroy(part);
+	bytes[0] ^= 1;
+	ck_assert_int_eq(unpack_copy(&part, bytes, n_bytes, &err), TM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "malformed"));
+	free(bytes);
+	tm_dataset_destroy(d);
+}
+END_TEST
+
 START_TEST(test_check_tasks)
 {
 	const char *path = write_text("c.csv", "a,y_pos,y_neg,y_few,y_ok\n"
@@ -1229,6 +1391,12 @@ Suite *dataset_suite(void)
 
 	tcase_add_test(operations, test_append);
 	tcase_add_test(operations, test_impute);
+	tcase_add_loop_test(operations, test_keep_rows, 0,
+			    (int)(sizeof(keep_cases) / sizeof(keep_cases[0])));
+	tcase_add_test(operations, test_keep_rows_refused);
+	tcase_add_loop_test(operations, test_pack_rows, 0,
+			    (int)(sizeof(keep_cases) / sizeof(keep_cases[0])));
+	tcase_add_loop_test(operations, test_unpack_malformed, 0, 2);
 	tcase_add_test(operations, test_check_tasks);
 	tcase_add_test(operations, test_split_random);
 	tcase_add_test(operations, test_split_fixed_test);

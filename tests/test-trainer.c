@@ -365,7 +365,7 @@ static void small_config(struct tm_trainer_config *config, const char *name, siz
 	config->learning_rate = 1e-2;
 }
 
-static int64_t train(struct tm_store *store, const struct tm_dataset *dataset,
+static int64_t train(struct tm_store *store, struct tm_dataset *dataset,
 		     const struct tm_trainer_config *config, const struct tm_progress *progress,
 		     int expected)
 {

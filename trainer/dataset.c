@@ -544,6 +544,252 @@ int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
 	return rc;
 }
 
+/* ---- packing rows for another process ------------------------------------------ */
+
+#define PACK_MAGIC 0x4b434150u /* "PACK" */
+
+/* The head of a packed dataset: counts as uint64, in this order. */
+enum { HEAD_MAGIC, HEAD_ROWS, HEAD_FEATURES, HEAD_TASKS, HEAD_SPARSE, HEAD_NNZ, HEAD_WORDS };
+
+/* pack_sizes - the bytes of each part of a pack of @n_rows rows with @nnz stored values. */
+static int pack_sizes(size_t n_rows, size_t n_features, size_t n_tasks, int is_sparse,
+		      size_t nnz, size_t *features, size_t *labels)
+{
+	size_t offsets, indices;
+
+	if (tm_size_mul(n_rows, n_tasks, labels) < 0)
+		return -1;
+	if (!is_sparse)
+		return tm_size_mul(n_rows, n_features, features) < 0 ||
+		       tm_size_mul(*features, sizeof(float), features) < 0 ? -1 : 0;
+	if (tm_size_add(n_rows, 1, &offsets) < 0 ||
+	    tm_size_mul(offsets, sizeof(uint64_t), &offsets) < 0 ||
+	    tm_size_mul(nnz, sizeof(uint32_t) + sizeof(float), &indices) < 0)
+		return -1;
+	return tm_size_add(offsets, indices, features);
+}
+
+int tm_dataset_pack_rows(const struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 void **bytes, size_t *n_bytes, struct tm_error *err)
+{
+	const struct tm_features *x = &dataset->x;
+	size_t T = dataset->n_tasks, d = dataset->n_features, nnz = 0, names = 0;
+	size_t features, labels, total;
+	uint64_t head[HEAD_WORDS];
+	char *out, *p;
+
+	*bytes = NULL;
+	*n_bytes = 0;
+	for (size_t i = 0; i < n_rows; i++) {
+		if (rows[i] >= dataset->n_samples)
+			return tm_error_set(err, TM_ERR_USAGE, "cannot pack row %zu of %zu rows",
+					    rows[i], dataset->n_samples);
+		if (x->is_sparse)
+			nnz += x->row_start[rows[i] + 1] - x->row_start[rows[i]];
+	}
+	for (size_t t = 0; t < T; t++)
+		names += strlen(dataset->task_names[t] ? dataset->task_names[t] : "") + 1;
+	if (pack_sizes(n_rows, d, T, x->is_sparse, nnz, &features, &labels) < 0 ||
+	    tm_size_add(sizeof(head), features, &total) < 0 ||
+	    tm_size_add(total, labels, &total) < 0 || tm_size_add(total, names, &total) < 0)
+		return tm_error_set(err, TM_ERR_USAGE, "cannot pack %zu rows: too large", n_rows);
+	if (!(out = malloc(total ? total : 1)))
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory packing %zu rows", n_rows);
+	head[HEAD_MAGIC] = PACK_MAGIC;
+	head[HEAD_ROWS] = n_rows;
+	head[HEAD_FEATURES] = d;
+	head[HEAD_TASKS] = T;
+	head[HEAD_SPARSE] = (uint64_t)x->is_sparse;
+	head[HEAD_NNZ] = nnz;
+	memcpy(out, head, sizeof(head));
+	p = out + sizeof(head);
+	if (x->is_sparse) {
+		uint64_t offset = 0;
+		char *cols = p + (n_rows + 1) * sizeof(uint64_t), *values = cols + nnz * sizeof(uint32_t);
+
+		for (size_t i = 0; i < n_rows; i++) {
+			size_t start = x->row_start[rows[i]], count = x->row_start[rows[i] + 1] - start;
+
+			memcpy(p + i * sizeof(uint64_t), &offset, sizeof(offset));
+			if (count) {
+				memcpy(cols + offset * sizeof(uint32_t), x->col_index + start,
+				       count * sizeof(uint32_t));
+				memcpy(values + offset * sizeof(float), x->values + start,
+				       count * sizeof(float));
+			}
+			offset += count;
+		}
+		memcpy(p + n_rows * sizeof(uint64_t), &offset, sizeof(offset));
+	} else if (d) {
+		for (size_t i = 0; i < n_rows; i++)
+			memcpy(p + i * d * sizeof(float), x->dense + rows[i] * d, d * sizeof(float));
+	}
+	p += features;
+	for (size_t i = 0; i < n_rows; i++)
+		memcpy(p + i * T, dataset->labels + rows[i] * T, T);
+	p += labels;
+	for (size_t t = 0; t < T; t++) {
+		const char *name = dataset->task_names[t] ? dataset->task_names[t] : "";
+		size_t length = strlen(name) + 1;
+
+		memcpy(p, name, length);
+		p += length;
+	}
+	*bytes = out;
+	*n_bytes = total;
+	return 0;
+}
+
+int tm_dataset_unpack(struct tm_dataset **out, void *bytes, size_t n_bytes,
+		      struct tm_error *err)
+{
+	char *in = bytes;
+	const char *p, *end = in + n_bytes;
+	struct tm_dataset *d = NULL;
+	uint64_t head[HEAD_WORDS];
+	size_t n_rows, features, labels;
+	int failed = 0;
+
+	*out = NULL;
+	if (n_bytes < sizeof(head))
+		goto malformed;
+	memcpy(head, in, sizeof(head));
+	/* the ranks of one job share the architecture: counts fit in size_t */
+	if (head[HEAD_MAGIC] != PACK_MAGIC || head[HEAD_SPARSE] > 1 ||
+	    head[HEAD_FEATURES] > UINT32_MAX ||
+	    pack_sizes((size_t)head[HEAD_ROWS], (size_t)head[HEAD_FEATURES], (size_t)head[HEAD_TASKS],
+		       (int)head[HEAD_SPARSE], (size_t)head[HEAD_NNZ], &features, &labels) < 0 ||
+	    features > n_bytes - sizeof(head) || labels > n_bytes - sizeof(head) - features)
+		goto malformed;
+	n_rows = (size_t)head[HEAD_ROWS];
+	if (!(d = ds_dataset_new(NULL, NULL, NULL)))
+		goto nomem;
+	d->n_samples = d->x.n_rows = n_rows;
+	d->n_features = d->x.n_cols = (size_t)head[HEAD_FEATURES];
+	d->n_tasks = (size_t)head[HEAD_TASKS];
+	d->x.is_sparse = (int)head[HEAD_SPARSE];
+	p = in + sizeof(head);
+	if (d->x.is_sparse) {
+		size_t nnz = (size_t)head[HEAD_NNZ];
+		const char *cols = p + (n_rows + 1) * sizeof(uint64_t);
+
+		d->x.nnz = nnz;
+		d->x.row_start = malloc((n_rows + 1) * sizeof(size_t));
+		d->x.col_index = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
+		d->x.values = malloc((nnz ? nnz : 1) * sizeof(float));
+		if (!d->x.row_start || !d->x.col_index || !d->x.values)
+			goto nomem;
+		for (size_t i = 0; i <= n_rows; i++) {
+			uint64_t offset;
+
+			memcpy(&offset, p + i * sizeof(uint64_t), sizeof(offset));
+			if (offset > nnz || (i > 0 && offset < d->x.row_start[i - 1]) ||
+			    (i == 0 && offset != 0) || (i == n_rows && offset != nnz))
+				goto malformed;
+			d->x.row_start[i] = (size_t)offset;
+		}
+		memcpy(d->x.col_index, cols, nnz * sizeof(uint32_t));
+		memcpy(d->x.values, cols + nnz * sizeof(uint32_t), nnz * sizeof(float));
+		for (size_t k = 0; k < nnz; k++)
+			if (d->x.col_index[k] >= d->n_features)
+				goto malformed;
+	}
+	p += features;
+	if (!(d->labels = malloc(labels ? labels : 1)))
+		goto nomem;
+	memcpy(d->labels, p, labels);
+	p += labels;
+	d->task_names = calloc(d->n_tasks ? d->n_tasks : 1, sizeof(char *));
+	d->feature_names = calloc(d->n_features ? d->n_features : 1, sizeof(char *));
+	if (!d->task_names || !d->feature_names)
+		goto nomem;
+	for (size_t t = 0; t < d->n_tasks; t++) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+
+		if (!nul)
+			goto malformed;
+		if (!(d->task_names[t] = strdup(p)))
+			failed = 1;
+		p = nul + 1;
+	}
+	if (failed)
+		goto nomem;
+	if (p != end)
+		goto malformed;
+	if (d->x.is_sparse) {
+		free(bytes);
+	} else {
+		/* dense features become the block itself: no second copy of the rows */
+		void *smaller;
+
+		memmove(in, in + sizeof(head), features);
+		smaller = realloc(in, features ? features : 1);
+		d->x.dense = smaller ? smaller : (float *)(void *)in;
+	}
+	*out = d;
+	return 0;
+malformed:
+	free(bytes);
+	tm_dataset_destroy(d);
+	return tm_error_set(err, TM_ERR_INPUT, "cannot unpack rows: malformed data (%zu bytes)",
+			    n_bytes);
+nomem:
+	free(bytes);
+	tm_dataset_destroy(d);
+	return tm_error_set(err, TM_ERR_NOMEM, "out of memory unpacking rows");
+}
+
+/* shrink - @block cut down to @bytes, or @block itself when realloc cannot (it stays valid). */
+static void *shrink(void *block, size_t bytes)
+{
+	void *smaller = realloc(block, bytes ? bytes : 1);
+
+	return smaller ? smaller : block;
+}
+
+int tm_dataset_keep_rows(struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 struct tm_error *err)
+{
+	struct tm_features *x = &dataset->x;
+	size_t T = dataset->n_tasks, d = dataset->n_features, nnz = 0;
+
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i] >= dataset->n_samples || (i > 0 && rows[i] <= rows[i - 1]))
+			return tm_error_set(err, TM_ERR_USAGE, "cannot keep row %zu of %zu rows: the rows"
+					    " must be increasing and present", rows[i], dataset->n_samples);
+	/* rows[i] >= i: every move is to an earlier or the same place */
+	for (size_t i = 0; i < n_rows; i++) {
+		size_t r = rows[i];
+
+		memmove(dataset->labels + i * T, dataset->labels + r * T, T);
+		if (x->is_sparse) {
+			size_t start = x->row_start[r], count = x->row_start[r + 1] - start;
+
+			/* entries below i are rewritten already; rows[i] >= i reads old ones */
+			if (count) {
+				memmove(x->col_index + nnz, x->col_index + start, count * sizeof(uint32_t));
+				memmove(x->values + nnz, x->values + start, count * sizeof(float));
+			}
+			x->row_start[i] = nnz;
+			nnz += count;
+		} else if (d) {
+			memmove(x->dense + i * d, x->dense + r * d, d * sizeof(float));
+		}
+	}
+	dataset->labels = shrink(dataset->labels, n_rows * T);
+	if (x->is_sparse) {
+		x->row_start[n_rows] = nnz;
+		x->nnz = nnz;
+		x->row_start = shrink(x->row_start, (n_rows + 1) * sizeof(size_t));
+		x->col_index = shrink(x->col_index, nnz * sizeof(uint32_t));
+		x->values = shrink(x->values, nnz * sizeof(float));
+	} else {
+		x->dense = shrink(x->dense, n_rows * d * sizeof(float));
+	}
+	dataset->n_samples = x->n_rows = n_rows;
+	return 0;
+}
+
 size_t tm_dataset_impute(struct tm_dataset *dataset, const size_t *rows, size_t n_rows)
 {
 	struct tm_features *x = &dataset->x;

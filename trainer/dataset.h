@@ -89,6 +89,41 @@ void tm_dataset_destroy(struct tm_dataset *dataset);
 int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
 		      struct tm_error *err);
 
+/*
+ * tm_dataset_keep_rows - keep only rows @rows (n_rows of them, strictly
+ * increasing) of @dataset, which become rows 0 .. n_rows - 1, features and
+ * labels alike; the arrays shrink to fit. How a rank of data-parallel
+ * training drops the rows it does not train on. Names, notes and the counts
+ * of missing values still describe the file read. TM_ERR_USAGE (nothing
+ * changed) when @rows are not increasing or name a row beyond the data.
+ */
+int tm_dataset_keep_rows(struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 struct tm_error *err);
+
+/*
+ * tm_dataset_pack_rows - rows @rows (n_rows of them, any order) of @dataset,
+ * their features (dense or CSR as stored) and labels, and the task names, as
+ * one byte string in *@bytes (malloc'ed, free it) of *@n_bytes bytes: how
+ * rank 0 of data-parallel training hands another rank its rows. In this
+ * machine's byte order (the ranks of one job share the architecture).
+ * TM_ERR_USAGE for a row beyond the data, TM_ERR_NOMEM.
+ */
+int tm_dataset_pack_rows(const struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 void **bytes, size_t *n_bytes, struct tm_error *err);
+
+/*
+ * tm_dataset_unpack - a new dataset (*@out, free with tm_dataset_destroy)
+ * from a tm_dataset_pack_rows byte string: the packed rows in their order,
+ * with their features, labels and task names; no name, path, format,
+ * feature names (NULL), notes or counts of missing values. Takes @bytes
+ * (malloc'ed) over, whatever happens: dense features are moved to the front
+ * of its block, which becomes the feature matrix (no second copy of the
+ * rows), else it is freed. TM_ERR_INPUT when the bytes are not such a
+ * string, TM_ERR_NOMEM; *@out is then NULL.
+ */
+int tm_dataset_unpack(struct tm_dataset **out, void *bytes, size_t n_bytes,
+		      struct tm_error *err);
+
 /* tm_dataset_label - the label of (sample, task): TM_LABEL_*. */
 static inline int tm_dataset_label(const struct tm_dataset *dataset,
 				   size_t sample, size_t task)

@@ -128,6 +128,42 @@ int tm_parallel_broadcast_blob(const struct tm_parallel *p, void **bytes, size_t
 	return 0;
 }
 
+int tm_parallel_hand_blob(const struct tm_parallel *p, int to, void **bytes, size_t *n_bytes,
+			  struct tm_error *err)
+{
+	uint64_t size = p->rank == 0 ? (uint64_t)*n_bytes : 0;
+	char *copy = NULL;
+	int rc = 0;
+
+	if (p->size < 2 || to == 0)
+		return 0;
+	if (p->rank == 0) {
+		MPI_Send(&size, 1, MPI_UINT64_T, to, 0, MPI_COMM_WORLD);
+	} else if (p->rank == to) {
+		MPI_Recv(&size, 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		if (!(copy = malloc(size ? size : 1)))
+			rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory for %llu bytes from rank 0",
+					  (unsigned long long)size);
+	}
+	if (tm_parallel_agree(p, rc) < 0) {
+		free(copy);
+		return rc < 0 ? rc : tm_error_set(err, TM_ERR_NOMEM, "rank %d ran out of memory", to);
+	}
+	for (uint64_t done = 0; done < size; done += CHUNK) {
+		int count = size - done < CHUNK ? (int)(size - done) : CHUNK;
+
+		if (p->rank == 0)
+			MPI_Send((char *)*bytes + done, count, MPI_BYTE, to, 0, MPI_COMM_WORLD);
+		else if (p->rank == to)
+			MPI_Recv(copy + done, count, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	}
+	if (p->rank == to) {
+		*bytes = copy;
+		*n_bytes = (size_t)size;
+	}
+	return 0;
+}
+
 void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t row_width,
 			     const size_t *shard_start)
 {
@@ -149,8 +185,7 @@ void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t 
 	if (p->rank == 0)
 		MPI_Gatherv(MPI_IN_PLACE, 0, row, matrix, counts, offsets, row, 0, MPI_COMM_WORLD);
 	else
-		MPI_Gatherv(matrix + shard_start[p->rank] * row_width, counts[p->rank], row, NULL,
-			    NULL, NULL, row, 0, MPI_COMM_WORLD);
+		MPI_Gatherv(matrix, counts[p->rank], row, NULL, NULL, NULL, row, 0, MPI_COMM_WORLD);
 	MPI_Type_free(&row);
 	free(counts);
 	free(offsets);

@@ -63,6 +63,13 @@ int tm_parallel_broadcast_blob(const struct tm_parallel *p, void **bytes, size_t
 	return 0;
 }
 
+int tm_parallel_hand_blob(const struct tm_parallel *p, int to, void **bytes, size_t *n_bytes,
+			  struct tm_error *err)
+{
+	(void)p, (void)to, (void)bytes, (void)n_bytes, (void)err;
+	return 0;
+}
+
 void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t row_width,
 			     const size_t *shard_start)
 {

@@ -82,9 +82,22 @@ int tm_parallel_broadcast_blob(const struct tm_parallel *p, void **bytes, size_t
 			       struct tm_error *err);
 
 /*
- * tm_parallel_gather_rows - rows [shard_start[r], shard_start[r + 1]) of the
- * @row_width-float matrix @matrix are rank r's; afterwards the root holds
- * every rank's rows in place (the other ranks' @matrix is unchanged).
+ * tm_parallel_hand_blob - the root's byte string (*@bytes, *@n_bytes) to
+ * rank @to alone, which gets a new malloc'ed copy in *@bytes (free it); the
+ * other ranks' arguments are left alone. Collective: every rank calls it
+ * with the same @to, so that all learn when rank @to could not allocate.
+ * Returns 0, or TM_ERR_NOMEM on every rank when rank @to could not (nothing
+ * is sent then).
+ */
+int tm_parallel_hand_blob(const struct tm_parallel *p, int to, void **bytes, size_t *n_bytes,
+			  struct tm_error *err);
+
+/*
+ * tm_parallel_gather_rows - rows [shard_start[r], shard_start[r + 1]) of a
+ * @row_width-float matrix are rank r's: on the root @matrix is the whole
+ * matrix, with the root's own rows in place; on another rank r @matrix holds
+ * only its shard_start[r + 1] - shard_start[r] rows. Afterwards the root's
+ * @matrix holds every rank's rows in place (the other ranks' is unchanged).
  * @shard_start has size + 1 entries.
  */
 void tm_parallel_gather_rows(const struct tm_parallel *p, float *matrix, size_t row_width,

@@ -23,10 +23,12 @@
  * a fixed order.
  *
  * Data-parallel training (config->parallel with several ranks, under
- * mpirun): every rank builds the same model and shuffle; rank r owns the
- * contiguous shard [shard_start[r], shard_start[r + 1]) of training
- * positions and trains on its part of each global batch, the step summing
- * gradients over the ranks (step.c). At the end of an epoch rank 0
+ * mpirun): rank 0 has read the data; it hands every other rank the rows
+ * of its shard and the standardisation, and keeps its own shard and the
+ * validation rows. Every rank builds the same model and shuffle; rank r
+ * owns the contiguous shard [shard_start[r], shard_start[r + 1]) of
+ * training positions and trains on its part of each global batch, the
+ * step summing gradients over the ranks (step.c). At the end of an epoch rank 0
  * gathers the shards' logits and does everything a single process does
  * with them (metrics, recording, checkpoint, the commit), then hands the
  * per-task losses the weighting needs to the other ranks. Only rank 0 has a
@@ -39,6 +41,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +77,13 @@ struct epoch_writer {
 
 struct trainer {
 	struct tm_store *store;
-	const struct tm_dataset *dataset;
+	struct tm_dataset *dataset;        /* compacted to this rank's rows under mpirun */
 	const struct tm_trainer_config *config;
 	const struct tm_progress *progress;
 	int64_t run_id;
 	size_t n_tasks, n_train, n_valid, n_batches;
 	size_t *train_rows, *valid_rows;   /* dataset rows of each split position */
-	int8_t *train_labels, *valid_labels; /* sample-major, per split position */
+	int8_t *train_labels, *valid_labels; /* sample-major, per split position (see below) */
 	size_t *train_labelled, *valid_labelled; /* labelled samples per task */
 	float *pos_weight;                 /* --balance: n_neg / n_pos per task, else NULL */
 	struct tm_mlp *mlp;
@@ -101,7 +106,19 @@ struct trainer {
 	int root;                          /* rank 0: the one with the store */
 	size_t *shard_start;               /* ranks + 1: the training positions of each rank */
 	size_t shard_lo, shard_hi;         /* this rank's */
-	size_t *local_positions;           /* the batch's positions this rank owns */
+	size_t *local_positions;           /* the batch's positions this rank owns, less shard_lo */
+	/*
+	 * What each rank holds. Rank 0 (and a lone process) holds the labels and
+	 * logits of every training position, as it makes the metrics and the
+	 * recording; its shard starts at position 0. Another rank holds those of
+	 * its shard only (train_labels, shard_logits: position p at p - shard_lo)
+	 * and no validation rows. Once the run is set up, the dataset of each
+	 * rank of an MPI run keeps only the rows it forwards (keep_own_rows).
+	 */
+	const size_t *shard_rows;          /* dataset rows of positions [shard_lo, shard_hi) */
+	size_t *local_rows;                /* shard_rows once the dataset is compacted (owned) */
+	float *shard_logits;               /* the ranks but 0: their shard's epoch logits */
+	struct tm_dataset *received;       /* the ranks but 0: their rows from rank 0 (owned) */
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -204,20 +221,36 @@ static void gather_labels(const struct tm_dataset *dataset, const size_t *rows, 
 	}
 }
 
-/* positive_weights - w_pos = n_neg / n_pos on the training split (1 when a class is absent). */
+/*
+ * positive_weights - w_pos = n_neg / n_pos on the training split (1 when a
+ * class is absent), from the dataset's labels, which every rank still
+ * holds whole at set-up.
+ */
 static void positive_weights(struct trainer *tr)
 {
 	for (size_t t = 0; t < tr->n_tasks; t++) {
 		size_t pos = 0, neg = 0;
 
 		for (size_t i = 0; i < tr->n_train; i++) {
-			int y = tr->train_labels[i * tr->n_tasks + t];
+			int y = tm_dataset_label(tr->dataset, tr->train_rows[i], t);
 
 			pos += y == TM_LABEL_POSITIVE;
 			neg += y == TM_LABEL_NEGATIVE;
 		}
 		tr->pos_weight[t] = pos && neg ? (float)((double)neg / (double)pos) : 1.0f;
 	}
+}
+
+/* labels_held - training positions whose labels this rank holds (from position 0). */
+static size_t labels_held(const struct trainer *tr)
+{
+	return tr->root ? tr->n_train : tr->shard_hi - tr->shard_lo;
+}
+
+/* valid_held - validation positions this rank holds: all on rank 0, none elsewhere. */
+static size_t valid_held(const struct trainer *tr)
+{
+	return tr->root ? tr->n_valid : 0;
 }
 
 static int allocate_buffers(struct trainer *tr, struct tm_error *err)
@@ -227,16 +260,19 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 
 	tr->order = alloc_array(tr->n_train, sizeof(size_t), &failed);
 	/* filled whole by gather_labels; many megabytes, on huge pages */
-	if (!(tr->train_labels = large_alloc(tr->n_train * T)))
+	if (!(tr->train_labels = large_alloc(labels_held(tr) * T)))
 		failed = 1;
-	tr->valid_labels = alloc_array(tr->n_valid * T, 1, &failed);
+	if (!tr->root && !(tr->shard_logits = large_alloc((tr->shard_hi - tr->shard_lo) * T *
+							   sizeof(float))))
+		failed = 1;
+	tr->valid_labels = alloc_array(valid_held(tr) * T, 1, &failed);
 	tr->train_labelled = alloc_array(T, sizeof(size_t), &failed);
 	tr->valid_labelled = alloc_array(T, sizeof(size_t), &failed);
 	tr->batch_labels = alloc_array(B * T, 1, &failed);
 	tr->batch_weight = alloc_array(B * T, sizeof(float), &failed);
 	tr->dlogits = alloc_array(B * T, sizeof(float), &failed);
 	tr->task_loss = alloc_array(T, sizeof(double), &failed);
-	tr->valid_logits = alloc_array(tr->n_valid * T, sizeof(float), &failed);
+	tr->valid_logits = alloc_array(valid_held(tr) * T, sizeof(float), &failed);
 	tr->metrics = alloc_array(2 * T, sizeof(*tr->metrics), &failed);
 	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
 	tr->writer.metrics = alloc_array(2 * T, sizeof(*tr->writer.metrics), &failed);
@@ -254,7 +290,9 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 /*
  * prepare - everything but the store: buffers, labels, the model (initial
  * parameters from the seed, standardisation from the training split), the
- * optimiser, the weighting and the recorder.
+ * optimiser, the weighting and the recorder. The shards must be set up, and
+ * under mpirun the ranks but 0 must have their rows (hand_out_rows); they
+ * get the standardisation and --balance weights afterwards (share_inputs).
  */
 static int prepare(struct trainer *tr, struct tm_error *err)
 {
@@ -264,22 +302,26 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 
 	tr->n_tasks = tr->dataset->n_tasks;
 	tr->n_batches = (tr->n_train + c->batch_size - 1) / c->batch_size;
-	if ((rc = set_up_shards(tr, err)) < 0 || (rc = allocate_buffers(tr, err)) < 0)
+	if ((rc = allocate_buffers(tr, err)) < 0)
 		return rc;
-	gather_labels(tr->dataset, tr->train_rows, tr->n_train, tr->train_labels, tr->train_labelled);
-	gather_labels(tr->dataset, tr->valid_rows, tr->n_valid, tr->valid_labels, tr->valid_labelled);
-	if (tr->pos_weight)
+	if (!tr->shard_rows) /* rank 0 or alone: every training row, by position */
+		tr->shard_rows = tr->train_rows + tr->shard_lo;
+	gather_labels(tr->dataset, tr->shard_rows, labels_held(tr), tr->train_labels,
+		      tr->train_labelled);
+	gather_labels(tr->dataset, tr->valid_rows, valid_held(tr), tr->valid_labels,
+		      tr->valid_labelled);
+	if (tr->pos_weight && tr->root) /* the other ranks get them with share_inputs */
 		positive_weights(tr);
 	if ((rc = tm_mlp_create(&tr->mlp, tr->dataset->n_features, c->hidden, c->n_hidden,
 				tr->n_tasks, c->batch_size, err)) < 0 ||
-	    (rc = tm_mlp_standardise(tr->mlp, &tr->dataset->x, tr->train_rows, tr->n_train,
-				     err)) < 0 ||
+	    (tr->root && (rc = tm_mlp_standardise(tr->mlp, &tr->dataset->x, tr->train_rows,
+						  tr->n_train, err)) < 0) ||
 	    (rc = tm_optimizer_create(&tr->optimizer, c->optimizer, tr->mlp->n_parameters,
 				      c->learning_rate, c->momentum, c->weight_decay, err)) < 0 ||
 	    (rc = tm_weighting_create(&tr->weighting, c, tr->n_tasks,
 				      (const char *const *)tr->dataset->task_names, err)) < 0 ||
-	    (rc = tm_recorder_create(&tr->recorder, tr->n_train, tr->n_tasks, c->keep,
-				     tr->train_labels, err)) < 0 ||
+	    (tr->root && (rc = tm_recorder_create(&tr->recorder, tr->n_train, tr->n_tasks, c->keep,
+						  tr->train_labels, err)) < 0) ||
 	    (rc = tm_affinity_create(&tr->affinity, c, tr->mlp, err)) < 0)
 		return rc;
 	if (!(rng = tm_rng_create(mix_seed(c->seed, INIT_STREAM))))
@@ -289,6 +331,147 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 #ifdef TM_HAVE_OPENBLAS
 	openblas_set_num_threads(c->threads);
 #endif
+	return 0;
+}
+
+/*
+ * hand_out_rows - under mpirun only rank 0 has read the data: it packs the
+ * rows of each other rank's shard of the training positions (features as
+ * imputed, labels, task names) and hands them over one rank at a time, so
+ * that no rank but 0 ever holds more than its shard. Such a rank's dataset
+ * is then its shard's rows in position order (shard_rows 0, 1, ...).
+ */
+static int hand_out_rows(struct trainer *tr, struct tm_error *err)
+{
+	size_t n_shard = tr->shard_hi - tr->shard_lo;
+	int rc = 0;
+
+	if (!shared(tr))
+		return 0;
+	for (int r = 1; r < tr->parallel->size; r++) {
+		void *bytes = NULL;
+		size_t n_bytes = 0;
+
+		if (tr->root)
+			rc = tm_dataset_pack_rows(tr->dataset, tr->train_rows + tr->shard_start[r],
+						  tr->shard_start[r + 1] - tr->shard_start[r], &bytes,
+						  &n_bytes, err);
+		if ((rc = agree(tr, rc, err)) < 0 ||
+		    (rc = tm_parallel_hand_blob(tr->parallel, r, &bytes, &n_bytes, err)) < 0) {
+			free(bytes);
+			return rc;
+		}
+		if (tr->parallel->rank == r) /* takes the bytes over */
+			rc = tm_dataset_unpack(&tr->received, bytes, n_bytes, err);
+		else
+			free(bytes); /* rank 0's pack */
+	}
+	if ((rc = agree(tr, rc, err)) < 0)
+		return rc;
+	if (!tr->root && tr->received->n_samples != n_shard)
+		rc = tm_error_set(err, TM_ERR_INPUT, "rank 0 sent %zu rows for a shard of %zu",
+				  tr->received->n_samples, n_shard);
+	else if (!tr->root && !(tr->local_rows = malloc((n_shard + 1) * sizeof(size_t))))
+		rc = tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	if ((rc = agree(tr, rc, err)) < 0 || tr->root)
+		return rc;
+	for (size_t i = 0; i < n_shard; i++)
+		tr->local_rows[i] = i;
+	tr->dataset = tr->received;
+	tr->shard_rows = tr->local_rows;
+	return 0;
+}
+
+/*
+ * share_inputs - rank 0's input standardisation (from every training row)
+ * and --balance weights to the other ranks, which hold only their shard.
+ */
+static int share_inputs(struct trainer *tr)
+{
+	if (!shared(tr))
+		return 0;
+	tm_parallel_broadcast(tr->parallel, tr->mlp->shift, tr->mlp->n_inputs * sizeof(float));
+	tm_parallel_broadcast(tr->parallel, tr->mlp->scale, tr->mlp->n_inputs * sizeof(float));
+	if (tr->pos_weight)
+		tm_parallel_broadcast(tr->parallel, tr->pos_weight, tr->n_tasks * sizeof(float));
+	return 0;
+}
+
+/*
+ * keep_own_rows - under mpirun, once the model is standardised and (new
+ * run) the run is in the store, rank 0 drops from its dataset the rows it
+ * never forwards: it keeps its shard of the training rows and the
+ * validation rows, compacted in increasing row order. shard_rows and
+ * valid_rows then name the compacted rows. A lone process keeps everything;
+ * the other ranks hold their shard alone already (hand_out_rows).
+ */
+static int keep_own_rows(struct trainer *tr, struct tm_error *err)
+{
+	size_t n_shard = tr->shard_hi - tr->shard_lo, n_valid = valid_held(tr), k = 0;
+	const size_t *train = tr->shard_rows;
+	size_t *keep = NULL;
+	int rc;
+
+	if (!shared(tr) || !tr->root)
+		return 0;
+	keep = malloc((n_shard + n_valid + 1) * sizeof(size_t));
+	tr->local_rows = malloc((n_shard + 1) * sizeof(size_t));
+	if (!keep || !tr->local_rows) {
+		free(keep);
+		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
+	}
+	/* both lists are increasing (tm_split_*) and disjoint: merge them */
+	for (size_t i = 0, j = 0; i < n_shard || j < n_valid; k++) {
+		if (j == n_valid || (i < n_shard && train[i] < tr->valid_rows[j])) {
+			keep[k] = train[i];
+			tr->local_rows[i++] = k;
+		} else {
+			keep[k] = tr->valid_rows[j];
+			tr->valid_rows[j++] = k;
+		}
+	}
+	rc = tm_dataset_keep_rows(tr->dataset, keep, k, err);
+	free(keep);
+	if (rc < 0)
+		return rc;
+	tr->shard_rows = tr->local_rows;
+	free(tr->train_rows); /* the global rows are the store's business now */
+	tr->train_rows = NULL;
+#ifdef __GLIBC__
+	malloc_trim(0); /* the dropped rows' pages back to the system, wherever they were */
+#endif
+	return 0;
+}
+
+/*
+ * note_rows_held - rank 0 says, as a "note" progress line, how many of the
+ * @n_read rows of the data each rank holds after keep_own_rows.
+ */
+static int note_rows_held(struct trainer *tr, size_t n_read, struct tm_error *err)
+{
+	size_t size = (size_t)tr->parallel->size, used;
+	double *held;
+	char message[200];
+	int rc;
+
+	if (!shared(tr))
+		return 0;
+	held = calloc(size, sizeof(double));
+	if ((rc = agree(tr, held ? 0 : tm_error_set(err, TM_ERR_NOMEM, "out of memory"), err)) < 0) {
+		free(held);
+		return rc;
+	}
+	held[tr->parallel->rank] = (double)tr->dataset->n_samples; /* exact: one term per slot */
+	tm_parallel_sum_doubles(tr->parallel, held, size);
+	used = (size_t)snprintf(message, sizeof(message), "rows held per rank:");
+	for (size_t r = 0; r < size && r <= 12 && used < sizeof(message); r++)
+		used += r == 12 ? (size_t)snprintf(message + used, sizeof(message) - used, " ...")
+			: (size_t)snprintf(message + used, sizeof(message) - used, " %.0f", held[r]);
+	if (used < sizeof(message))
+		snprintf(message + used, sizeof(message) - used, " of %zu read", n_read);
+	if (tr->root)
+		tm_progress_report(tr->progress, "note", 0, 0, message);
+	free(held);
 	return 0;
 }
 
@@ -311,6 +494,9 @@ static void release(struct trainer *tr)
 	free(tr->batch_rows);
 	free(tr->local_positions);
 	free(tr->shard_start);
+	free(tr->local_rows);
+	free(tr->shard_logits);
+	tm_dataset_destroy(tr->received);
 	free(tr->batch_labels);
 	free(tr->batch_weight);
 	free(tr->dlogits);
@@ -348,6 +534,24 @@ static int forward_split(struct trainer *tr, const size_t *rows, size_t n, float
 	return 0;
 }
 
+/* epoch_logits - this rank's buffer of the epoch's training logits (position - shard_lo). */
+static float *epoch_logits(const struct trainer *tr)
+{
+	return tr->recorder ? tr->recorder->logits : tr->shard_logits;
+}
+
+/* keep_logits - the logits of a batch's @n rows at their local positions @mine. */
+static void keep_logits(struct trainer *tr, const size_t *mine, size_t n, const float *logits)
+{
+	if (tr->recorder) {
+		tm_recorder_put(tr->recorder, mine, n, logits);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(tr->shard_logits + mine[i] * tr->n_tasks, logits + i * tr->n_tasks,
+		       tr->n_tasks * sizeof(float));
+}
+
 /*
  * train_batch - one optimisation step on the global batch of split
  * positions @positions, of which this rank trains those in its shard.
@@ -366,15 +570,15 @@ static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (positions[i] < tr->shard_lo || positions[i] >= tr->shard_hi)
 			continue;
-		mine[m] = positions[i];
-		rows[m] = tr->train_rows[positions[i]];
-		memcpy(tr->batch_labels + m * T, tr->train_labels + positions[i] * T, T);
+		mine[m] = positions[i] - tr->shard_lo;
+		rows[m] = tr->shard_rows[mine[m]];
+		memcpy(tr->batch_labels + m * T, tr->train_labels + mine[m] * T, T);
 		m++;
 	}
 	if (m && (rc = build_batch(tr, rows, m, &x, err)) == 0) {
 		logits = tm_mlp_forward(tr->mlp, &x);
 		if (tr->config->record != TM_RECORD_EVAL_PASS)
-			tm_recorder_put(tr->recorder, mine, m, logits);
+			keep_logits(tr, mine, m, logits);
 	}
 	if ((rc = agree(tr, rc, err)) < 0)
 		return rc;
@@ -646,12 +850,12 @@ static int epoch_metrics(struct trainer *tr, struct tm_epoch_record *record, str
  */
 static int gather_epoch(struct trainer *tr, struct tm_error *err)
 {
-	float *logits = tr->recorder->logits;
+	float *logits = epoch_logits(tr);
 	int rc = 0;
 
+	/* rank 0's shard starts at position 0; another rank's buffer holds only its shard */
 	if (tr->config->record == TM_RECORD_EVAL_PASS)
-		rc = forward_split(tr, tr->train_rows + tr->shard_lo, tr->shard_hi - tr->shard_lo,
-				   logits + tr->shard_lo * tr->n_tasks, err);
+		rc = forward_split(tr, tr->shard_rows, tr->shard_hi - tr->shard_lo, logits, err);
 	if ((rc = agree(tr, rc, err)) < 0)
 		return rc;
 	tm_parallel_gather_rows(tr->parallel, logits, tr->n_tasks, tr->shard_start);
@@ -910,6 +1114,26 @@ fail:
 }
 
 /*
+ * take_split - rank 0's (or a lone process's) copy of the split's training
+ * and validation rows; under mpirun every rank then learns their counts.
+ */
+static int take_split(struct trainer *tr, const struct tm_split *split, struct tm_error *err)
+{
+	uint64_t counts[2];
+	int rc = 0;
+
+	if (tr->root && (rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) == 0)
+		rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err);
+	/* the counts go out even then: the caller's agreement stops every rank */
+	counts[0] = tr->n_train;
+	counts[1] = tr->n_valid;
+	tm_parallel_broadcast(tr->parallel, counts, sizeof(counts));
+	tr->n_train = (size_t)counts[0];
+	tr->n_valid = (size_t)counts[1];
+	return rc;
+}
+
+/*
  * set_up_new_run - the model and buffers on every rank; on rank 0 also the
  * data's hash, the configuration's JSON and the run in the store.
  */
@@ -922,33 +1146,42 @@ static int set_up_new_run(struct trainer *tr, const struct tm_split *split, char
 			 (rc = tm_trainer_config_to_json(tr->config, sha[0] ? sha : NULL, json,
 							 err)) < 0))
 		return rc;
-	if ((rc = copy_rows(&tr->train_rows, split->train, split->n_train, err)) < 0 ||
-	    (rc = copy_rows(&tr->valid_rows, split->valid, split->n_valid, err)) < 0 ||
-	    (rc = prepare(tr, err)) < 0 || (rc = mark_stale_runs(tr, err)) < 0)
+	if ((rc = prepare(tr, err)) < 0 || (rc = mark_stale_runs(tr, err)) < 0)
 		return rc;
 	return tr->root ? create_run(tr, split, *json, sha, err) : 0;
 }
 
-int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_run(struct tm_store *store, struct tm_dataset *dataset,
 		 const struct tm_split *split, const struct tm_trainer_config *config,
 		 const struct tm_progress *progress, int64_t *run_id,
 		 struct tm_error *err)
 {
 	struct trainer tr = { .store = store, .dataset = dataset, .config = config,
-			      .progress = progress,
-			      .n_train = split->n_train, .n_valid = split->n_valid };
-	const char *problem = tm_trainer_check_config(config, split->n_train);
+			      .progress = progress };
+	const char *problem;
+	size_t n_read = dataset ? dataset->n_samples : 0;
 	char sha[65], *json = NULL;
 	int rc;
 
 	*run_id = 0;
 	choose_ranks(&tr);
 	sha[0] = '\0';
-	if (problem) {
+	if (tr.root) {
+		tr.n_train = split->n_train;
+		tr.n_valid = split->n_valid;
+	}
+	if ((rc = agree(&tr, take_split(&tr, split, err), err)) < 0)
+		goto out;
+	if ((problem = tm_trainer_check_config(config, tr.n_train))) {
 		rc = tm_error_set(err, TM_ERR_USAGE, "%s", problem);
 		goto out;
 	}
-	if ((rc = agree(&tr, set_up_new_run(&tr, split, sha, &json, err), err)) < 0)
+	if ((rc = agree(&tr, set_up_shards(&tr, err), err)) < 0 ||
+	    (rc = hand_out_rows(&tr, err)) < 0 ||
+	    (rc = agree(&tr, set_up_new_run(&tr, split, sha, &json, err), err)) < 0 ||
+	    (rc = share_inputs(&tr)) < 0 ||
+	    (rc = agree(&tr, keep_own_rows(&tr, err), err)) < 0 ||
+	    (rc = note_rows_held(&tr, n_read, err)) < 0)
 		goto out;
 	*run_id = tr.run_id;
 	rc = train_epochs(&tr, 0, err);
@@ -1113,13 +1346,14 @@ static int claim_for_resume(struct trainer *tr, struct tm_error *err)
 	return 0;
 }
 
-int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_resume(struct tm_store *store, struct tm_dataset *dataset,
 		    const struct tm_trainer_loaded *loaded,
 		    const struct tm_progress *progress, struct tm_error *err)
 {
 	struct trainer tr = { .store = store, .dataset = dataset, .config = &loaded->config,
 			      .progress = progress, .run_id = loaded->run_id };
 	const char *problem = tm_trainer_check_config(&loaded->config, 0);
+	size_t n_read = dataset ? dataset->n_samples : 0;
 	int rc;
 
 	choose_ranks(&tr);
@@ -1133,12 +1367,17 @@ int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
 		rc = tm_error_set(err, TM_ERR_INPUT, "the run's training split is empty or too small");
 		goto out;
 	}
-	if ((rc = agree(&tr, prepare(&tr, err), err)) < 0 ||
+	if ((rc = agree(&tr, set_up_shards(&tr, err), err)) < 0 ||
+	    (rc = hand_out_rows(&tr, err)) < 0 ||
+	    (rc = agree(&tr, prepare(&tr, err), err)) < 0 ||
+	    (rc = share_inputs(&tr)) < 0 ||
 	    (rc = agree(&tr, claim_for_resume(&tr, err), err)) < 0 ||
 	    (rc = agree(&tr, restore(&tr, loaded->epochs_done, err), err)) < 0 ||
 	    (rc = agree(&tr, tr.root ? tm_store_set_run_status(store, loaded->run_id,
 							       TM_RUN_RUNNING, NULL, err) : 0,
-			err)) < 0)
+			err)) < 0 ||
+	    (rc = agree(&tr, keep_own_rows(&tr, err), err)) < 0 ||
+	    (rc = note_rows_held(&tr, n_read, err)) < 0)
 		goto out;
 	rc = train_epochs(&tr, (size_t)loaded->epochs_done, err);
 out:

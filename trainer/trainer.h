@@ -95,8 +95,8 @@ struct tm_trainer_config {
 	/*
 	 * How the run is executed, not part of its recipe: the ranks of
 	 * `mpirun -np N taskmap train` (NULL: this process alone). Every rank
-	 * calls tm_train_run / tm_train_resume with the same data, split and
-	 * configuration; only rank 0 passes a store (the others pass NULL).
+	 * calls tm_train_run / tm_train_resume with the same configuration;
+	 * only rank 0 passes the data, split and store (the others pass NULL).
 	 * Recorded in the run's JSON as "ranks" when more than one.
 	 */
 	const struct tm_parallel *parallel;
@@ -184,11 +184,20 @@ void tm_trainer_loaded_release(struct tm_trainer_loaded *loaded);
  * negative code on failure (the run is marked "failed" when it exists).
  * Committed epochs are never lost.
  *
+ * With several ranks (config->parallel, under mpirun) only rank 0 reads the
+ * data: it passes @dataset and @split (and @store), the other ranks pass
+ * NULL for all three, and rank 0 hands each of them the rows of its shard of
+ * the training split (tm_dataset_pack_rows over MPI). Once the run is set
+ * up, rank 0 keeps only its own shard and the validation rows: @dataset is
+ * compacted by tm_dataset_keep_rows and holds fewer rows on return (destroy
+ * it as usual; read nothing else from it). Rank 0 reports the rows each rank
+ * holds as a "note" on @progress. A lone process leaves @dataset unchanged.
+ *
  * Concurrency: a trainer holds a shared lock on "<db>.trainers" while it
  * trains; it marks runs still "running" as interrupted only when it can take
  * that lock exclusively, i.e. when no other trainer is alive.
  */
-int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_run(struct tm_store *store, struct tm_dataset *dataset,
 		 const struct tm_split *split, const struct tm_trainer_config *config,
 		 const struct tm_progress *progress, int64_t *run_id,
 		 struct tm_error *err);
@@ -196,10 +205,11 @@ int tm_train_run(struct tm_store *store, const struct tm_dataset *dataset,
 /*
  * tm_train_resume - continue run @loaded->run_id from its last committed
  * epoch with its recorded configuration and splits. @dataset must be the
- * same data (its sha256 is compared when both are known). Returns like
- * tm_train_run.
+ * same data (its sha256 is compared when both are known). Under mpirun, as
+ * for tm_train_run, the ranks but 0 pass NULL @store and @dataset (any rank
+ * count resumes). Returns like tm_train_run.
  */
-int tm_train_resume(struct tm_store *store, const struct tm_dataset *dataset,
+int tm_train_resume(struct tm_store *store, struct tm_dataset *dataset,
 		    const struct tm_trainer_loaded *loaded,
 		    const struct tm_progress *progress, struct tm_error *err);
 

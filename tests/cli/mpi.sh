@@ -2,11 +2,16 @@
 # Data-parallel training under mpirun (taskmap built with MPI; skipped with
 # 77 otherwise): runs with 2 and 3 ranks record what one process records, to
 # within float rounding (the summation order of the gradients differs: a
-# stated tolerance on the gold-label probabilities); two runs with the same
-# rank count are bit-identical; a rank killed with SIGKILL leaves the run
-# interrupted and resumable, with the same or another rank count; SIGTERM
-# to one rank stops all of them at the same batch; commands other than
-# train and --affinity are refused under mpirun.
+# stated tolerance on the gold-label probabilities), on dense data and on
+# sparse data with missing labels; two runs with the same rank count are
+# bit-identical; only rank 0 reads the data, and each rank holds only the
+# rows it trains on (rank 0 also the validation rows), as rank 0's note says;
+# a data error is reported once; a rank killed with SIGKILL leaves
+# the run interrupted and resumable, with the same or another rank count;
+# SIGTERM to one rank stops all of them at the same batch; commands other
+# than train and --affinity are refused under mpirun.
+# TASKMAP_REFERENCE=/path/to/another/taskmap (e.g. a build of main) adds
+# checks that its 2-rank recordings are bit-identical to this build's.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -37,12 +42,19 @@ cd "$work" || exit 1
 opts="--epochs 5 --hidden 32 --batch 64 --seed 3"
 check synth 0 $T synth --out d.arff --samples 3000 --features 32 --seed 2
 check one 0 $T -q train d.arff --run one $opts
-check two 0 mpi 2 $T -q train d.arff --run two $opts
+check two 0 mpi 2 $T train d.arff --run two $opts
 contains two-prints-run "$work/out" "two"
+# 3000 rows: 600 test, 300 validation, 2100 training in shards of 1050;
+# rank 0 holds its shard and the validation rows
+contains two-rows-held "$work/err" "note: rows held per rank: 1350 1050 of 3000 read"
 check two-again 0 mpi 2 $T -q train d.arff --run two-again $opts
-check three 0 mpi 3 $T -q train d.arff --run three $opts
+check three 0 mpi 3 $T train d.arff --run three $opts
+contains three-rows-held "$work/err" "note: rows held per rank: 1000 700 700 of 3000 read"
+check one-no-note 0 $T train d.arff --run one-alone $opts
+grep -q "rows held" "$work/err" && { echo "FAIL one process notes rows held"; failures=$((failures + 1)); } ||
+	echo "ok   one-process-holds-all"
 check status-done 0 sqlite3 taskmap.db "SELECT group_concat(status) FROM runs"
-contains all-done "$work/out" "done,done,done,done"
+contains all-done "$work/out" "done,done,done,done,done"
 check ranks-recorded 0 sqlite3 taskmap.db "SELECT json_extract(config, '\$.ranks') FROM runs WHERE name='three'"
 contains ranks-3 "$work/out" "3"
 
@@ -82,6 +94,52 @@ close_to() {
 same_blobs two two-again
 close_to two one
 close_to three one
+
+# only rank 0 reads the data: the other ranks run where DATA does not exist
+mkdir -p elsewhere
+check others-read-nothing 0 mpi 2 sh -c \
+	'[ "$OMPI_COMM_WORLD_RANK" = 0 ] || cd elsewhere; exec "$@"' sh \
+	$T -q --db "$work/taskmap.db" train d.arff --run elsewhere $opts
+same_blobs elsewhere two
+# a data error is rank 0's to report; every rank exits with its code
+printf '@relation bad\n@attribute x numeric\n@attribute y {0,1}\n@data\n1,2\n' > bad.arff
+check bad-data 3 mpi 2 $T -q train bad.arff --run bad $opts
+[ "$(grep -c "bad.arff" "$work/err")" = 1 ] && echo "ok   bad-data-reported-once" ||
+	{ echo "FAIL bad data reported $(grep -c "bad.arff" "$work/err") times"; failures=$((failures + 1)); }
+
+# sparse rows (CSR) with missing labels: the dense file's positive features
+# and its labels as sparse ARFF (a label 0 is left out, '?' kept)
+check synth-missing 0 $T synth --out m.arff --samples 3000 --features 32 --seed 4 --missing 0.1
+awk -F, 'data { out = ""
+		for (i = 1; i <= NF; i++) {
+			if (i <= 32 && $i + 0 <= 0) continue
+			if (i > 32 && $i == "0") continue
+			out = out (out == "" ? "" : ",") (i - 1) " " $i
+		}
+		print "{" out "}"; next }
+	{ print } /^@data/ { data = 1 }' m.arff > s.arff
+check sparse-inspect 0 $T inspect s.arff
+contains sparse-stored-sparse "$work/out" "32 (sparse"
+check sparse-one 0 $T -q train s.arff --run sparse-one $opts
+check sparse-two 0 mpi 2 $T train s.arff --run sparse-two $opts
+contains sparse-two-rows-held "$work/err" "note: rows held per rank: 1350 1050 of 3000 read"
+check sparse-three 0 mpi 3 $T -q train s.arff --run sparse-three $opts --record eval-pass
+check sparse-three-eval-one 0 $T -q train s.arff --run sparse-eval-one $opts --record eval-pass
+check sparse-missing-labels 0 sqlite3 taskmap.db "SELECT count(*) FROM runs r JOIN tasks t ON t.run_id = r.id WHERE r.name = 'sparse-one' AND t.labelled < 2100"
+contains sparse-all-tasks-missing-some "$work/out" "16"
+close_to sparse-two sparse-one
+close_to sparse-three sparse-eval-one
+
+# the same recordings as another build's (TASKMAP_REFERENCE), bit for bit
+if [ -n "${TASKMAP_REFERENCE:-}" ]; then
+	check reference-two 0 mpi 2 "$TASKMAP_REFERENCE" -q train d.arff --run ref-two $opts
+	same_blobs two ref-two
+	check reference-sparse 0 mpi 3 "$TASKMAP_REFERENCE" -q train s.arff --run ref-sparse-three \
+		$opts --record eval-pass
+	same_blobs sparse-three ref-sparse-three
+else
+	echo "skip reference-build checks (TASKMAP_REFERENCE unset)"
+fi
 
 # rank_pid NAME RANK: the pid of rank RANK of the run being trained as NAME
 rank_pid() {
@@ -136,7 +194,9 @@ check stopped-status 0 sqlite3 taskmap.db "SELECT status || ':' || coalesce(mess
 contains stopped-interrupted "$work/out" "interrupted:stopped on request"
 contains stopped-says-resume "$work/stopped.err" "train --resume"
 # resumed with another rank count: close to one process, not bit-identical
-check stopped-resume-3 0 mpi 3 $T -q train --resume stopped
+check stopped-resume-3 0 mpi 3 $T train --resume stopped
+# 20000 rows: 4000 test, 2000 validation, 14000 training in 3 shards
+contains stopped-resume-rows-held "$work/err" "note: rows held per rank: 6667 4667 4666 of 20000 read"
 close_to stopped slowone 1e-2
 
 # refusals
