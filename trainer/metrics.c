@@ -444,6 +444,8 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 	out->roc_auc = tm_metrics_roc_auc(logits + task, labels + task, n_rows, n_tasks, scratch);
 }
 
+#define GATHER_ROWS 16 /* rows of a tile in tm_metrics_all's gather: a cache line of floats */
+
 int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labels_by_task,
 		   const double *loss, size_t n_rows, size_t n_tasks,
 		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err)
@@ -462,12 +464,25 @@ int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labe
 	for (size_t t0 = 0; t0 < n_tasks; t0 += block) {
 		size_t width = n_tasks - t0 < block ? n_tasks - t0 : block;
 
-		/* gather a block of task columns: each row is read once, contiguously */
-		for (size_t i = 0; i < n_rows; i++) {
+		/*
+		 * gather a block of task columns in tiles of GATHER_ROWS rows: each
+		 * row's block is read contiguously and each column gets whole cache
+		 * lines (a store per row to 64 columns a page apart was half of the
+		 * gather's time). The rows are a page apart on delicious, where the
+		 * hardware prefetchers stop: the next tile's blocks are asked for.
+		 */
+		for (size_t i0 = 0; i0 < n_rows; i0 += GATHER_ROWS) {
+			size_t i1 = n_rows - i0 < GATHER_ROWS ? n_rows : i0 + GATHER_ROWS;
+
+			for (size_t i = i1; i < i1 + GATHER_ROWS && i < n_rows; i++)
+				for (size_t b = 0; b < width; b += 16) /* 16 floats a cache line */
+					__builtin_prefetch(logits + i * n_tasks + t0 + b);
 			for (size_t b = 0; b < width; b++)
-				columns[b * n_rows + i] = logits[i * n_tasks + t0 + b];
+				for (size_t i = i0; i < i1; i++)
+					columns[b * n_rows + i] = logits[i * n_tasks + t0 + b];
 			for (size_t b = 0; !labels_by_task && b < width; b++)
-				column_labels[b * n_rows + i] = labels[i * n_tasks + t0 + b];
+				for (size_t i = i0; i < i1; i++)
+					column_labels[b * n_rows + i] = labels[i * n_tasks + t0 + b];
 		}
 		for (size_t b = 0; b < width; b++) {
 			size_t t = t0 + b;
