@@ -94,7 +94,8 @@ static void small_step(struct small *s, int with_affinity)
 {
 	struct tm_mlp_input x = { .n_rows = N_ROWS, .dense = s->x };
 	struct tm_step step = { s->mlp, s->optimizer, s->weighting, NULL, NULL, s->weight,
-				s->dlogits, s->task_loss, with_affinity ? s->affinity : NULL, NULL };
+				s->dlogits, s->task_loss, with_affinity ? s->affinity : NULL, NULL,
+				NULL };
 	struct tm_error err = { 0 };
 	const float *logits = tm_mlp_forward(s->mlp, &x);
 	double loss;
@@ -158,7 +159,7 @@ static double task_loss_of(struct small *s, size_t t)
 	double per_task[MAX_TASKS];
 
 	tm_mlp_forward(s->mlp, &x);
-	tm_mlp_loss(s->mlp, N_ROWS, s->labels, NULL, s->dlogits, per_task);
+	tm_mlp_loss(s->mlp, N_ROWS, s->labels, NULL, s->dlogits, per_task, NULL);
 	return per_task[t];
 }
 

@@ -77,7 +77,7 @@ static double loss_at(struct tm_mlp *mlp, const struct tm_mlp_input *x, const st
 		      float *dlogits)
 {
 	tm_mlp_forward(mlp, x);
-	return tm_mlp_loss(mlp, N_ROWS, p->labels, p->weight, dlogits, NULL);
+	return tm_mlp_loss(mlp, N_ROWS, p->labels, p->weight, dlogits, NULL, NULL);
 }
 
 /*
@@ -167,7 +167,7 @@ START_TEST(learns_a_tiny_problem)
 					     0, &err), 0);
 	for (int step = 0; step < 600; step++) {
 		tm_mlp_forward(mlp, &x);
-		loss = tm_mlp_loss(mlp, N_ROWS, p.labels, NULL, dlogits, NULL);
+		loss = tm_mlp_loss(mlp, N_ROWS, p.labels, NULL, dlogits, NULL, NULL);
 		tm_mlp_backward(mlp, &x, dlogits);
 		tm_optimizer_step(opt, mlp->parameters, mlp->gradients);
 	}
@@ -175,6 +175,72 @@ START_TEST(learns_a_tiny_problem)
 	tm_optimizer_destroy(opt);
 	tm_mlp_destroy(mlp);
 	gsl_rng_free(rng);
+}
+END_TEST
+
+/*
+ * tm_mlp_loss evaluates the BCE with its own float exponential and log
+ * (vectorised): the loss, per task and in total, against tm_bce in double,
+ * the gradient against w (sigma(z) - y), over logits from 0 to beyond
+ * expf's normal range, missing labels and zero weights; the unweighted
+ * per-task sums the epoch's training loss comes from (zero weights
+ * included); the total is the same whether per-task sums are asked for or
+ * not.
+ */
+START_TEST(loss_matches_double_precision_bce)
+{
+	enum { ROWS = 9, TASKS = 301 };
+	static const size_t hidden[] = { 2 };
+	struct tm_error err = { 0 };
+	struct tm_mlp *mlp = NULL;
+	int8_t *labels = malloc(ROWS * TASKS);
+	float *weight = malloc(ROWS * TASKS * sizeof(float));
+	float *dlogits = malloc(ROWS * TASKS * sizeof(float)), *logits;
+	double *task_loss = malloc(TASKS * sizeof(double)), *want = calloc(TASKS, sizeof(double));
+	double *bce = malloc(TASKS * sizeof(double)), *want_bce = calloc(TASKS, sizeof(double));
+	double total, want_total = 0;
+	gsl_rng *rng = tm_rng_create(11);
+
+	ck_assert_int_eq(tm_mlp_create(&mlp, 3, hidden, 1, TASKS, ROWS, &err), 0);
+	logits = mlp->activation[mlp->n_layers];
+	for (size_t k = 0; k < ROWS * TASKS; k++) {
+		double u = gsl_rng_uniform(rng);
+
+		logits[k] = (float)((u < 0.1 ? 120 : u < 0.5 ? 12 : 1) * (2 * gsl_rng_uniform(rng) - 1));
+		labels[k] = gsl_rng_uniform(rng) < 0.1 ? TM_LABEL_MISSING : gsl_rng_uniform(rng) < 0.4;
+		weight[k] = gsl_rng_uniform(rng) < 0.05 ? 0.0f : (float)(0.1 + gsl_rng_uniform(rng));
+	}
+	for (size_t t = 0; t < TASKS; t++)
+		bce[t] = 1; /* added to */
+	total = tm_mlp_loss(mlp, ROWS, labels, weight, dlogits, task_loss, bce);
+	for (size_t k = 0; k < ROWS * TASKS; k++) {
+		double z = logits[k], w = weight[k];
+
+		if (labels[k] != TM_LABEL_MISSING)
+			want_bce[k % TASKS] += tm_bce(z, labels[k]);
+		if (labels[k] == TM_LABEL_MISSING || w == 0) {
+			ck_assert(dlogits[k] == 0);
+			continue;
+		}
+		want[k % TASKS] += w * tm_bce(z, labels[k]);
+		want_total += w * tm_bce(z, labels[k]);
+		ck_assert_double_eq_tol(dlogits[k], w * (1 / (1 + exp(-z)) - labels[k]), 1e-6);
+	}
+	for (size_t t = 0; t < TASKS; t++) {
+		ck_assert_double_eq_tol(task_loss[t], want[t], 1e-6 * want[t] + 1e-12);
+		ck_assert_double_eq_tol(bce[t], 1 + want_bce[t], 1e-6 * want_bce[t] + 1e-12);
+	}
+	ck_assert_double_eq_tol(total, want_total, 1e-6 * want_total);
+	ck_assert(tm_mlp_loss(mlp, ROWS, labels, weight, dlogits, NULL, NULL) == total);
+	gsl_rng_free(rng);
+	tm_mlp_destroy(mlp);
+	free(labels);
+	free(weight);
+	free(dlogits);
+	free(task_loss);
+	free(want);
+	free(bce);
+	free(want_bce);
 }
 END_TEST
 
@@ -200,11 +266,14 @@ START_TEST(roc_auc_counts_ties_as_half)
 END_TEST
 
 /*
- * tm_metrics_all sorts by radix on the float bits; it must give exactly the
- * AUC of the plain form, with ties (many equal and saturated logits), -0 and
- * +0, missing labels, tasks with one class, and columns wider than a block.
- * tm_metrics_losses, which the trainer uses for the weighting while the
- * writer thread makes the rest, must give its losses to the bit.
+ * tm_metrics_all sorts by radix on the float bits and looks the larger
+ * class up in a bucket table; it must give exactly the AUC of the plain
+ * form, with ties (many equal and saturated logits), -0 and +0, missing
+ * labels, tasks with one class or a single positive, and columns wider
+ * than a block. tm_metrics_losses, which the trainer uses for the
+ * weighting while the writer thread makes the rest, must give its losses
+ * to the bit, and the writer's form (task-major labels, those losses)
+ * the same records.
  */
 START_TEST(metrics_all_auc_matches_plain_auc)
 {
@@ -223,15 +292,33 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 		logits[k] = t % 4 == 0 ? (float)((int)(u * 9) - 4) * 0.5f
 			: t % 4 == 1 ? (u < 0.3 ? 30.0f : u < 0.5 ? -0.0f : 0.0f)
 			: (float)gsl_ran_gaussian(rng, 3);
-		labels[k] = t == 3 ? TM_LABEL_NEGATIVE : gsl_rng_uniform(rng) < 0.1 ? TM_LABEL_MISSING
+		labels[k] = t == 3 ? TM_LABEL_NEGATIVE : t == 5 ? (k / n_tasks == 17)
+			: gsl_rng_uniform(rng) < 0.1 ? TM_LABEL_MISSING
 			: gsl_rng_uniform(rng) < 0.3 + 0.4 * (logits[k] > 0) ? TM_LABEL_POSITIVE
 			: TM_LABEL_NEGATIVE;
 	}
 	uint16_t *codes = malloc(n * n_tasks * sizeof(uint16_t));
+	uint16_t *codes2 = malloc(n * n_tasks * sizeof(uint16_t));
 	double *losses = malloc(n_tasks * sizeof(double));
+	int8_t *by_task = malloc(n * n_tasks);
+	struct tm_task_metrics_record *out2 = calloc(n_tasks, sizeof(*out2));
 
-	ck_assert_int_eq(tm_metrics_all(logits, labels, n, n_tasks, out, codes, NULL), 0);
+	ck_assert_int_eq(tm_metrics_all(logits, labels, NULL, NULL, n, n_tasks, out, codes, NULL),
+			 0);
 	ck_assert_int_eq(tm_metrics_losses(logits, labels, n, n_tasks, losses, NULL), 0);
+	/* with task-major labels and the losses given: the same records, the same codes */
+	for (size_t t = 0; t < n_tasks; t++)
+		for (size_t i = 0; i < n; i++)
+			by_task[t * n + i] = labels[i * n_tasks + t];
+	ck_assert_int_eq(tm_metrics_all(logits, labels, by_task, losses, n, n_tasks, out2, codes2,
+					NULL), 0);
+	ck_assert_mem_eq(codes2, codes, n * n_tasks * sizeof(uint16_t));
+	for (size_t t = 0; t < n_tasks; t++) {
+		ck_assert(out2[t].loss == out[t].loss || (isnan(out2[t].loss) && isnan(out[t].loss)));
+		ck_assert(out2[t].accuracy == out[t].accuracy);
+		ck_assert(out2[t].roc_auc == out[t].roc_auc ||
+			  (isnan(out2[t].roc_auc) && isnan(out[t].roc_auc)));
+	}
 	for (size_t t = 0; t < n_tasks; t++) {
 		for (size_t i = 0; i < n; i++) {
 			column[i] = logits[i * n_tasks + t];
@@ -262,6 +349,9 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 	gsl_rng_free(rng);
 	free(losses);
 	free(codes);
+	free(codes2);
+	free(by_task);
+	free(out2);
 	free(logits);
 	free(column);
 	free(scratch);
@@ -786,6 +876,7 @@ Suite *trainer_suite(void)
 
 	tcase_add_test(model, gradients_match_finite_differences);
 	tcase_add_test(model, learns_a_tiny_problem);
+	tcase_add_test(model, loss_matches_double_precision_bce);
 	tcase_add_test(model, roc_auc_counts_ties_as_half);
 	tcase_add_test(model, metrics_all_auc_matches_plain_auc);
 	tcase_add_test(model, weighting_schemes_move_weights_sensibly);

@@ -270,7 +270,7 @@ static int measure_tag(struct tm_affinity *a, struct tm_mlp *mlp,
 		}
 		lookahead(a, theta, g, optimizer);
 		tm_mlp_forward(mlp, x);
-		tm_mlp_loss(mlp, n, labels, weight, a->dlogits, a->loss_after);
+		tm_mlp_loss(mlp, n, labels, weight, a->dlogits, a->loss_after, NULL);
 		memcpy(theta, a->saved, a->n_trunk * sizeof(float));
 		keep_activations(a, mlp, n, 1);
 		for (size_t j = 0; j < T; j++) {

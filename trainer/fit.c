@@ -178,7 +178,7 @@ static int run_epoch(struct fit *f, size_t epoch, uint64_t *steps, struct tm_err
 	const struct tm_fit_spec *s = f->spec;
 	size_t B = f->recipe.batch_size, T = s->n_tasks;
 	struct tm_step step = { f->mlp, f->optimizer, f->weighting, f->pos_weight, s->task_weight,
-				f->weight, f->dlogits, f->task_loss, NULL, NULL };
+				f->weight, f->dlogits, f->task_loss, NULL, NULL, NULL };
 	gsl_rng *rng = tm_rng_create(mix_seed(s->seed, epoch));
 	struct tm_mlp_input x;
 	const float *logits;

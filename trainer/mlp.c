@@ -247,35 +247,66 @@ double tm_bce(double z, int y)
 	return fmax(z, 0) - z * y + log1p(exp(-fabs(z)));
 }
 
+/*
+ * loss_row - one row of tm_mlp_loss over @n tasks: the gradient into @d,
+ * the weighted BCE terms added to @sum and, when @with_bce, the unweighted
+ * terms of the labelled pairs to @bce, per task. Straight-line code per
+ * element (selects, tm_exp_negabs, tm_log1p_unit, no library call) so that
+ * the loop vectorises; an absent pair adds 0 (exact). @weighted and
+ * @with_bce are constants at each call, inlined, so each form is a loop
+ * of its own (a load or store under a condition would not vectorise).
+ */
+static inline __attribute__((always_inline)) void loss_row(const float *restrict z,
+	const int8_t *restrict y, const float *restrict w, float *restrict d,
+	double *restrict sum, double *restrict bce, size_t n, int weighted, int with_bce)
+{
+	for (size_t t = 0; t < n; t++) {
+		float zt = z[t], wt = weighted ? w[t] : 1.0f, e = tm_exp_negabs(zt);
+		float label = y[t] == TM_LABEL_POSITIVE ? 1.0f : 0.0f;
+		float sigma = (zt >= 0 ? 1.0f : e) / (1.0f + e);
+		float term = (zt > 0 ? zt : 0.0f) - zt * label + tm_log1p_unit(e);
+		int labelled = y[t] != TM_LABEL_MISSING, present = labelled & (wt != 0);
+
+		d[t] = present ? wt * (sigma - label) : 0.0f;
+		sum[t] += present ? (double)wt * (double)term : 0.0;
+		if (with_bce)
+			bce[t] += labelled ? (double)term : 0.0;
+	}
+}
+
+#define LOSS_CHUNK 256 /* tasks summed at a time on the stack when @task_loss is NULL */
+
 double tm_mlp_loss(const struct tm_mlp *mlp, size_t n_rows, const int8_t *labels,
-		   const float *weight, float *dlogits, double *task_loss)
+		   const float *weight, float *dlogits, double *task_loss, double *task_bce)
 {
 	const float *logits = mlp->activation[mlp->n_layers];
-	size_t n_tasks = mlp->n_tasks;
-	double total = 0;
+	size_t n_tasks = mlp->n_tasks, chunk = task_loss ? n_tasks : LOSS_CHUNK;
+	double local[LOSS_CHUNK], *sum = task_loss ? task_loss : local, total = 0;
 
-	if (task_loss)
-		memset(task_loss, 0, n_tasks * sizeof(double));
-	for (size_t i = 0; i < n_rows; i++) {
-		for (size_t t = 0; t < n_tasks; t++) {
-			size_t k = i * n_tasks + t;
-			float z = logits[k], e, sigma, w = weight ? weight[k] : 1.0f;
-			int y = labels[k];
-			double term;
+	/* per task over the rows, then the total over the tasks: vectorised sums */
+	for (size_t t0 = 0; t0 < n_tasks; t0 += chunk) {
+		size_t width = n_tasks - t0 < chunk ? n_tasks - t0 : chunk;
+		double *bce = task_bce ? task_bce + t0 : NULL;
 
-			if (y == TM_LABEL_MISSING || w == 0) {
-				dlogits[k] = 0;
-				continue;
-			}
-			e = expf(-fabsf(z));
-			/* a select, not a branch: the sign of z is a coin flip (same values) */
-			sigma = (z >= 0 ? 1.0f : e) / (1 + e);
-			dlogits[k] = w * (sigma - (float)y);
-			term = (double)w * ((z > 0 ? z : 0) - z * y + logf(1.0f + e)); /* e <= 1 */
-			total += term;
-			if (task_loss)
-				task_loss[t] += term;
+		memset(sum, 0, width * sizeof(double));
+		for (size_t i = 0; i < n_rows; i++) {
+			size_t k = i * n_tasks + t0;
+
+			if (weight && bce)
+				loss_row(logits + k, labels + k, weight + k, dlogits + k, sum, bce,
+					 width, 1, 1);
+			else if (weight)
+				loss_row(logits + k, labels + k, weight + k, dlogits + k, sum, NULL,
+					 width, 1, 0);
+			else if (bce)
+				loss_row(logits + k, labels + k, NULL, dlogits + k, sum, bce, width,
+					 0, 1);
+			else
+				loss_row(logits + k, labels + k, NULL, dlogits + k, sum, NULL, width,
+					 0, 0);
 		}
+		for (size_t t = 0; t < width; t++)
+			total += sum[t];
 	}
 	return total;
 }

@@ -10,8 +10,10 @@
 #ifndef TM_TRAINER_MODEL_H
 #define TM_TRAINER_MODEL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common.h"
 #include "parallel.h"
@@ -85,12 +87,16 @@ const float *tm_mlp_forward(struct tm_mlp *mlp, const struct tm_mlp_input *x);
 /*
  * tm_mlp_loss - the weighted masked binary cross-entropy of the logits of
  * the last forward: sum over labelled (i, t) of weight[i, t] * bce(z, y),
- * in double. Fills @dlogits (n_rows x n_tasks; 0 where the label is
+ * in double, per task over the rows and then over the tasks (bce's
+ * exponential and log by tm_exp_negabs and tm_log1p_unit). Fills @dlogits (n_rows x n_tasks; 0 where the label is
  * missing) with its gradient. @weight NULL means 1. @task_loss (n_tasks,
- * may be NULL) gets the sum per task.
+ * may be NULL) gets the sum per task. @task_bce (n_tasks, may be NULL) is
+ * added the unweighted bce(z, y) of every labelled pair, per task in row
+ * order (also where the weight is 0): the training loop sums an epoch's
+ * per-task training loss there from the batches' own logits.
  */
 double tm_mlp_loss(const struct tm_mlp *mlp, size_t n_rows, const int8_t *labels,
-		   const float *weight, float *dlogits, double *task_loss);
+		   const float *weight, float *dlogits, double *task_loss, double *task_bce);
 
 /*
  * tm_mlp_backward - gradients of the loss w.r.t. all parameters into
@@ -156,6 +162,7 @@ struct tm_weighting {
 	int64_t epochs_seen;
 	struct tm_optimizer *optimizer; /* for s_t (uncertainty) */
 	double *norm;        /* scratch: per-task sums of a batch */
+	float *class_factor; /* scratch: 2 x n_tasks, a negative's and a positive's weight */
 };
 
 /*
@@ -248,8 +255,57 @@ const float *tm_recorder_swap(struct tm_recorder *recorder);
 const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder);
 
 /*
+ * tm_exp_negabs - e^-|z| in float, within 2 ulp of expf(-|z|) (1.6e-38, the
+ * value at |z| = 87, for larger |z| and NaN, where expf goes subnormal):
+ * e^-|z| = 2^n e^r with n = round(-|z| / ln 2), r by Cody and Waite's
+ * two-part ln 2, e^r by Cephes' expf polynomial (degree 6 on |r| <= ln2/2),
+ * 2^n added to the exponent bits. Straight-line code without calls, so that
+ * the loops over every (sample, task) that use it vectorise; the trainer's
+ * one exponential of a logit (batch loss, metrics, recording), so that they
+ * agree to the bit (docs/methods.md, "Model and loss").
+ */
+static inline float tm_exp_negabs(float z)
+{
+	float x = -fabsf(z), n, r, p;
+	uint32_t bits;
+
+	x = x > -87.0f ? x : -87.0f;
+	n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln 2) by 1.5 x 2^23 */
+	r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+	p = 1.9875691500e-4f;
+	p = p * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	p = p * (r * r) + r + 1.0f;
+	memcpy(&bits, &p, sizeof(bits));
+	bits += (uint32_t)(int32_t)n << 23; /* times 2^n, n in [-126, 0]: stays normal */
+	memcpy(&p, &bits, sizeof(p));
+	return p;
+}
+
+/*
+ * tm_log1p_unit - log(1 + e) for @e in [0, 1] in float: 2 atanh(s) with s =
+ * e / (2 + e) <= 1/3, by its series to s^13 (truncation below 2e-8
+ * relative). Straight-line like tm_exp_negabs; the BCE's log term.
+ */
+static inline float tm_log1p_unit(float e)
+{
+	float s = e / (2.0f + e), w = s * s, p = 1.0f / 13;
+
+	p = p * w + 1.0f / 11;
+	p = p * w + 1.0f / 9;
+	p = p * w + 1.0f / 7;
+	p = p * w + 1.0f / 5;
+	p = p * w + 1.0f / 3;
+	p = p * w + 1.0f;
+	return 2.0f * s * p;
+}
+
+/*
  * tm_gold_code - the stored 16-bit code of the gold-label probability for
- * logit @z, present label @y and @e = expf(-|z|): p = 1/(1+e) when z is on
+ * logit @z, present label @y and @e = tm_exp_negabs(z): p = 1/(1+e) when z is on
  * the label's side (z >= 0 for a positive, z < 0 for a negative), else
  * e/(1+e); q = floor(p * 65534 + 1/2), in float. The one formula for BLOBs
  * and summaries alike (docs/methods.md).
@@ -293,12 +349,16 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 /*
  * tm_metrics_all - tm_metrics_task for every task into @out (n_tasks
  * records; split left for the caller), reading @logits in blocks of task
- * columns so that the rows are read contiguously. When @codes is not NULL
- * it also gets the recording of these logits: n_tasks x n_rows task-major
- * tm_gold_code values (TM_DYNAMICS_MISSING where the label is missing),
- * computed in the same pass. TM_ERR_NOMEM only.
+ * columns so that the rows are read contiguously. @labels_by_task, when
+ * not NULL, is a task-major copy of @labels (n_tasks x n_rows) read
+ * instead of gathering them; @loss, when not NULL, holds the tasks' losses
+ * already made by tm_metrics_losses (the same values), copied instead of
+ * recomputed. When @codes is not NULL it also gets the recording of these
+ * logits: n_tasks x n_rows task-major tm_gold_code values
+ * (TM_DYNAMICS_MISSING where the label is missing). TM_ERR_NOMEM only.
  */
-int tm_metrics_all(const float *logits, const int8_t *labels, size_t n_rows, size_t n_tasks,
+int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labels_by_task,
+		   const double *loss, size_t n_rows, size_t n_tasks,
 		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err);
 
 /*
@@ -443,6 +503,7 @@ struct tm_step {
 	double *task_loss;        /* scratch: n_tasks */
 	struct tm_affinity *affinity; /* --affinity running sums, or NULL */
 	const struct tm_parallel *parallel; /* data-parallel ranks, or NULL for one process */
+	double *task_bce;         /* n_tasks: unweighted BCE added per task (tm_mlp_loss), or NULL */
 };
 
 /*

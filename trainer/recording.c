@@ -119,7 +119,7 @@ const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder)
  */
 static inline uint16_t quantise(float z, int y)
 {
-	return tm_gold_code(z, y, expf(-fabsf(z)));
+	return tm_gold_code(z, y, tm_exp_negabs(z));
 }
 
 /* quantise_tile - samples [i0, i1) x tasks [t0, t1) of @logits into task-major u16. */

@@ -132,7 +132,8 @@ int tm_step_update(struct tm_step *step, const struct tm_mlp_input *x, const int
 		for (size_t i = 0; i < n; i++)
 			for (size_t t = 0; t < T; t++)
 				step->weight[i * T + t] *= step->task_scale[t];
-	*loss = tm_mlp_loss(step->mlp, n, labels, step->weight, step->dlogits, step->task_loss);
+	*loss = tm_mlp_loss(step->mlp, n, labels, step->weight, step->dlogits, step->task_loss,
+			    step->task_bce);
 	if (step->affinity) { /* one process only (tm_trainer_check_config) */
 		int rc;
 

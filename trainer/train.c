@@ -12,7 +12,8 @@
  * logits are double-buffered and the checkpoint is taken before the
  * hand-over, so the commit writes exactly what a synchronous one would.
  * What the main thread needs at once stays there: the per-task training
- * loss the weighting keeps (a cheap pass, tm_metrics_losses) and the
+ * loss the weighting keeps (summed in the batches themselves, or a cheap
+ * pass over the recorded logits, tm_metrics_losses) and the
  * validation metrics the epoch's line reports (a tenth of the samples). There is at most one commit in flight; the next
  * hand-over, and the run's final status (done, interrupted, failed), wait
  * for it, and its error surfaces there.
@@ -66,6 +67,8 @@ struct epoch_writer {
 	enum tm_record_mode mode;
 	const float *logits;                /* the epoch's logits (recorder's other buffer) */
 	const int8_t *labels;               /* the training split's, for train_metrics */
+	const int8_t *labels_by_task;       /* the same, task-major */
+	double *train_loss;                 /* n_tasks: the main thread's tm_metrics_losses */
 	size_t n_train;
 	int train_metrics;                  /* the train metrics (and codes) are made here */
 	uint16_t *codes;                    /* keep all: where train_metrics writes the recording */
@@ -84,6 +87,7 @@ struct trainer {
 	size_t n_tasks, n_train, n_valid, n_batches;
 	size_t *train_rows, *valid_rows;   /* dataset rows of each split position */
 	int8_t *train_labels, *valid_labels; /* sample-major, per split position (see below) */
+	int8_t *train_labels_by_task, *valid_labels_by_task; /* rank 0: the same, task-major (metrics) */
 	size_t *train_labelled, *valid_labelled; /* labelled samples per task */
 	float *pos_weight;                 /* --balance: n_neg / n_pos per task, else NULL */
 	struct tm_mlp *mlp;
@@ -100,6 +104,7 @@ struct trainer {
 	float *valid_logits;
 	struct tm_task_metrics_record *metrics;
 	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
+	double *epoch_bce;                 /* its sums over the epoch's batches (batch_losses) */
 	struct epoch_writer writer;
 	const struct tm_parallel *parallel; /* the ranks (a one-process stand-in without MPI) */
 	struct tm_parallel alone;          /* that stand-in */
@@ -222,6 +227,28 @@ static void gather_labels(const struct tm_dataset *dataset, const size_t *rows, 
 }
 
 /*
+ * transpose_labels - @labels (n rows x n_tasks) into task-major @out, in
+ * tiles, once per run: the metrics then read each task's labels
+ * contiguously instead of gathering them every epoch.
+ */
+static void transpose_labels(const int8_t *labels, size_t n, size_t n_tasks, int8_t *out)
+{
+	enum { TILE = 64 };
+
+	for (size_t i0 = 0; i0 < n; i0 += TILE) {
+		size_t i1 = n - i0 < TILE ? n : i0 + TILE;
+
+		for (size_t t0 = 0; t0 < n_tasks; t0 += TILE) {
+			size_t t1 = n_tasks - t0 < TILE ? n_tasks : t0 + TILE;
+
+			for (size_t t = t0; t < t1; t++)
+				for (size_t i = i0; i < i1; i++)
+					out[t * n + i] = labels[i * n_tasks + t];
+		}
+	}
+}
+
+/*
  * positive_weights - w_pos = n_neg / n_pos on the training split (1 when a
  * class is absent), from the dataset's labels, which every rank still
  * holds whole at set-up.
@@ -260,12 +287,14 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 
 	tr->order = alloc_array(tr->n_train, sizeof(size_t), &failed);
 	/* filled whole by gather_labels; many megabytes, on huge pages */
-	if (!(tr->train_labels = large_alloc(labels_held(tr) * T)))
+	if (!(tr->train_labels = large_alloc(labels_held(tr) * T)) ||
+	    (tr->root && !(tr->train_labels_by_task = large_alloc(tr->n_train * T))))
 		failed = 1;
 	if (!tr->root && !(tr->shard_logits = large_alloc((tr->shard_hi - tr->shard_lo) * T *
 							   sizeof(float))))
 		failed = 1;
 	tr->valid_labels = alloc_array(valid_held(tr) * T, 1, &failed);
+	tr->valid_labels_by_task = alloc_array(valid_held(tr) * T, 1, &failed);
 	tr->train_labelled = alloc_array(T, sizeof(size_t), &failed);
 	tr->valid_labelled = alloc_array(T, sizeof(size_t), &failed);
 	tr->batch_labels = alloc_array(B * T, 1, &failed);
@@ -275,7 +304,9 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 	tr->valid_logits = alloc_array(valid_held(tr) * T, sizeof(float), &failed);
 	tr->metrics = alloc_array(2 * T, sizeof(*tr->metrics), &failed);
 	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
+	tr->epoch_bce = alloc_array(T, sizeof(double), &failed);
 	tr->writer.metrics = alloc_array(2 * T, sizeof(*tr->writer.metrics), &failed);
+	tr->writer.train_loss = alloc_array(T, sizeof(double), &failed);
 	tr->batch_rows = alloc_array(B, sizeof(size_t), &failed);
 	tr->local_positions = alloc_array(B, sizeof(size_t), &failed);
 	if (tr->config->balance)
@@ -310,6 +341,10 @@ static int prepare(struct trainer *tr, struct tm_error *err)
 		      tr->train_labelled);
 	gather_labels(tr->dataset, tr->valid_rows, valid_held(tr), tr->valid_labels,
 		      tr->valid_labelled);
+	if (tr->root) { /* the metrics, on rank 0 only, read each task's labels contiguously */
+		transpose_labels(tr->train_labels, tr->n_train, tr->n_tasks, tr->train_labels_by_task);
+		transpose_labels(tr->valid_labels, tr->n_valid, tr->n_tasks, tr->valid_labels_by_task);
+	}
 	if (tr->pos_weight && tr->root) /* the other ranks get them with share_inputs */
 		positive_weights(tr);
 	if ((rc = tm_mlp_create(&tr->mlp, tr->dataset->n_features, c->hidden, c->n_hidden,
@@ -480,7 +515,9 @@ static void release(struct trainer *tr)
 	free(tr->train_rows);
 	free(tr->valid_rows);
 	free(tr->train_labels);
+	free(tr->train_labels_by_task);
 	free(tr->valid_labels);
+	free(tr->valid_labels_by_task);
 	free(tr->train_labelled);
 	free(tr->valid_labelled);
 	free(tr->pos_weight);
@@ -504,10 +541,24 @@ static void release(struct trainer *tr)
 	free(tr->valid_logits);
 	free(tr->metrics);
 	free(tr->epoch_task_loss);
+	free(tr->epoch_bce);
 	free(tr->writer.metrics);
+	free(tr->writer.train_loss);
 }
 
 /* ---- batches ------------------------------------------------------------------- */
+
+/*
+ * batch_losses - whether the epoch's per-task training loss is summed in
+ * the batches (tm_mlp_loss's task_bce, from the very logits the epoch
+ * records) rather than by a pass over the recorded logits afterwards: with
+ * one process and a train-pass (or no) recording. An eval pass has other
+ * logits; ranks each see their own batches' part.
+ */
+static int batch_losses(const struct trainer *tr)
+{
+	return tr->config->record != TM_RECORD_EVAL_PASS && !shared(tr);
+}
 
 /* build_batch - the standardised inputs of dataset @rows into @x (step.c). */
 static int build_batch(struct trainer *tr, const size_t *rows, size_t n,
@@ -562,7 +613,7 @@ static int train_batch(struct trainer *tr, const size_t *positions, size_t n,
 	size_t T = tr->n_tasks, *rows = tr->batch_rows, *mine = tr->local_positions, m = 0;
 	struct tm_step step = { tr->mlp, tr->optimizer, tr->weighting, tr->pos_weight, NULL,
 				tr->batch_weight, tr->dlogits, tr->task_loss,
-				tr->affinity, tr->parallel };
+				tr->affinity, tr->parallel, batch_losses(tr) ? tr->epoch_bce : NULL };
 	struct tm_mlp_input x = { 0 };
 	const float *logits = NULL;
 	int rc = 0;
@@ -620,16 +671,19 @@ static double pooled_loss(const struct trainer *tr, const struct tm_task_metrics
 /*
  * split_metrics - per-task metrics of one split from its logits, and in
  * *@mean_loss the mean loss over labelled (sample, task) pairs. Per-task train losses also
- * go to epoch_task_loss (DWA, DTB). @codes (or NULL): the recording, see tm_metrics_all.
+ * go to epoch_task_loss (DWA, DTB). @known_loss (or NULL): the per-task losses, made
+ * already. @codes (or NULL): the recording, see tm_metrics_all.
  */
 static int split_metrics(struct trainer *tr, const float *logits, const int8_t *labels,
-			 size_t n, const size_t *labelled, const char *split,
+			 const int8_t *labels_by_task, const double *known_loss, size_t n,
+			 const size_t *labelled, const char *split,
 			 struct tm_task_metrics_record *out, double *task_loss,
 			 double *mean_loss, uint16_t *codes, struct tm_error *err)
 {
 	int rc;
 
-	if ((rc = tm_metrics_all(logits, labels, n, tr->n_tasks, out, codes, err)) < 0)
+	if ((rc = tm_metrics_all(logits, labels, labels_by_task, known_loss, n, tr->n_tasks, out,
+				 codes, err)) < 0)
 		return rc;
 	for (size_t t = 0; t < tr->n_tasks; t++) {
 		out[t].split = split;
@@ -692,7 +746,8 @@ static int codes_in_metrics(const struct trainer *tr)
 
 /*
  * write_epoch - the writer thread: the training split's metrics (with the
- * keep-all recording in the same pass) unless the main thread made them,
+ * keep-all recording in the same pass; the losses are the main thread's,
+ * equal to the bit) unless the main thread made them,
  * the summaries (keep summary), then the commit.
  */
 static void *write_epoch(void *context)
@@ -701,8 +756,8 @@ static void *write_epoch(void *context)
 	size_t n_tasks = w->record.n_tasks;
 
 	if (w->train_metrics) {
-		if ((w->rc = tm_metrics_all(w->logits, w->labels, w->n_train, n_tasks, w->metrics,
-					    w->codes, &w->err)) < 0)
+		if ((w->rc = tm_metrics_all(w->logits, w->labels, w->labels_by_task, w->train_loss,
+					    w->n_train, n_tasks, w->metrics, w->codes, &w->err)) < 0)
 			return NULL;
 		for (size_t t = 0; t < n_tasks; t++)
 			w->metrics[t].split = "train";
@@ -761,6 +816,8 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 	w->rc = 0;
 	w->logits = NULL;
 	w->labels = tr->train_labels;
+	w->labels_by_task = tr->train_labels_by_task;
+	memcpy(w->train_loss, tr->epoch_task_loss, tr->n_tasks * sizeof(double));
 	w->n_train = tr->n_train;
 	w->train_metrics = tr->n_valid > 0;
 	w->codes = codes_in_metrics(tr) ? tr->recorder->quantised : NULL;
@@ -814,28 +871,36 @@ static int epoch_metrics(struct trainer *tr, struct tm_epoch_record *record, str
 	    (rc = forward_split(tr, tr->valid_rows, tr->n_valid, tr->valid_logits, err)) < 0)
 		return rc;
 	/*
-	 * With a validation split only the per-task training loss is made here
-	 * (the weighting keeps it); the writer makes the rest, see start_writer.
+	 * The per-task training loss (the weighting keeps it): summed in the
+	 * batches, or a pass over the recorded logits. With a validation split
+	 * only this is made here; the writer makes the rest, see start_writer.
 	 * Without one the epoch's line reports training AUCs: all here, and with
 	 * keep all the metrics pass also quantises the recording.
 	 */
+	if (batch_losses(tr)) {
+		for (size_t t = 0; t < tr->n_tasks; t++)
+			tr->epoch_task_loss[t] = tr->train_labelled[t]
+				? tr->epoch_bce[t] / (double)tr->train_labelled[t] : NAN;
+	} else if ((rc = tm_metrics_losses(tr->recorder->logits, tr->train_labels, tr->n_train,
+					   tr->n_tasks, tr->epoch_task_loss, err)) < 0) {
+		return rc;
+	}
 	if (tr->n_valid) {
-		if ((rc = tm_metrics_losses(tr->recorder->logits, tr->train_labels, tr->n_train,
-					    tr->n_tasks, tr->epoch_task_loss, err)) < 0)
-			return rc;
 		for (size_t t = 0; t < tr->n_tasks; t++)
 			tr->metrics[t].loss = tr->epoch_task_loss[t];
 		record->train_loss = pooled_loss(tr, tr->metrics, tr->train_labelled);
-	} else if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels, tr->n_train,
-				       tr->train_labelled, "train", tr->metrics,
-				       tr->epoch_task_loss, &record->train_loss,
+	} else if ((rc = split_metrics(tr, tr->recorder->logits, tr->train_labels,
+				       tr->train_labels_by_task, tr->epoch_task_loss, tr->n_train,
+				       tr->train_labelled, "train", tr->metrics, NULL,
+				       &record->train_loss,
 				       codes_in_metrics(tr) ? tr->recorder->quantised : NULL,
 				       err)) < 0) {
 		return rc;
 	}
 	record->n_metrics = tr->n_tasks;
 	if (tr->n_valid) {
-		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels, tr->n_valid,
+		if ((rc = split_metrics(tr, tr->valid_logits, tr->valid_labels,
+					tr->valid_labels_by_task, NULL, tr->n_valid,
 					tr->valid_labelled, "valid", tr->metrics + tr->n_tasks, NULL,
 					&record->valid_loss, NULL, err)) < 0)
 			return rc;
@@ -928,6 +993,7 @@ static int run_epoch(struct trainer *tr, size_t epoch, double process_started,
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
 	tm_rng_shuffle_indices(rng, tr->order, tr->n_train);
 	gsl_rng_free(rng);
+	memset(tr->epoch_bce, 0, tr->n_tasks * sizeof(double));
 	for (size_t b = 0; b < tr->n_batches; b++) {
 		size_t start = b * B, n = tr->n_train - start < B ? tr->n_train - start : B;
 
