@@ -10,18 +10,7 @@
 # row per (ranks, rank): medians over the repetitions in MB (10^6 bytes),
 # with the range.
 set -eu
-T=${TASKMAP:-$(dirname "$0")/../build/cli/taskmap}
-name=$1 data=$2 xml=$3 epochs=$4 opts=$5
-shift 5
-ranks=("$@")
-[ "${#ranks[@]}" -gt 0 ] || ranks=(2)
-repeat=${REPEAT:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-xml_opt=(); [ "$xml" != - ] && xml_opt=(--xml "$xml")
-read -ra extra <<< "$opts"
+. "$(dirname "$0")/mpi-common.sh"
 
 # sample RUN N: until the job's ranks are gone, the largest VmRSS (kB) of
 # each rank after rank 0's first epoch line, into $work/steady.RANK

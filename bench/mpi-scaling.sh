@@ -9,18 +9,7 @@
 # allreduces per step (gradients: P floats; normalisers, per-task losses:
 # 2T+1 doubles; two ints) and gathers per epoch (its shard of n x T floats).
 set -eu
-T=${TASKMAP:-$(dirname "$0")/../build/cli/taskmap}
-name=$1 data=$2 xml=$3 epochs=$4 opts=$5
-shift 5
-ranks=("$@")
-[ "${#ranks[@]}" -gt 0 ] || ranks=(2)
-repeat=${REPEAT:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-xml_opt=(); [ "$xml" != - ] && xml_opt=(--xml "$xml")
-read -ra extra <<< "$opts"
+. "$(dirname "$0")/mpi-common.sh"
 
 epoch_seconds() { # DB: mean training seconds per epoch
 	sqlite3 "$1" "SELECT sum(seconds) / count(*) FROM epochs"
