@@ -546,6 +546,14 @@ int tm_dataset_append(struct tm_dataset *dataset, const struct tm_dataset *more,
 
 /* ---- packing rows for another process ------------------------------------------ */
 
+/* shrink - @block cut down to @bytes, or @block itself when realloc cannot (it stays valid). */
+static void *shrink(void *block, size_t bytes)
+{
+	void *smaller = realloc(block, bytes ? bytes : 1);
+
+	return smaller ? smaller : block;
+}
+
 #define PACK_MAGIC 0x4b434150u /* "PACK" */
 
 /* The head of a packed dataset: counts as uint64, in this order. */
@@ -720,11 +728,8 @@ int tm_dataset_unpack(struct tm_dataset **out, void *bytes, size_t n_bytes,
 		free(bytes);
 	} else {
 		/* dense features become the block itself: no second copy of the rows */
-		void *smaller;
-
 		memmove(in, in + sizeof(head), features);
-		smaller = realloc(in, features ? features : 1);
-		d->x.dense = smaller ? smaller : (float *)(void *)in;
+		d->x.dense = shrink(in, features);
 	}
 	*out = d;
 	return 0;
@@ -737,14 +742,6 @@ nomem:
 	free(bytes);
 	tm_dataset_destroy(d);
 	return tm_error_set(err, TM_ERR_NOMEM, "out of memory unpacking rows");
-}
-
-/* shrink - @block cut down to @bytes, or @block itself when realloc cannot (it stays valid). */
-static void *shrink(void *block, size_t bytes)
-{
-	void *smaller = realloc(block, bytes ? bytes : 1);
-
-	return smaller ? smaller : block;
 }
 
 int tm_dataset_keep_rows(struct tm_dataset *dataset, const size_t *rows, size_t n_rows,

@@ -250,8 +250,8 @@ static void transpose_labels(const int8_t *labels, size_t n, size_t n_tasks, int
 
 /*
  * positive_weights - w_pos = n_neg / n_pos on the training split (1 when a
- * class is absent), from the dataset's labels, which every rank still
- * holds whole at set-up.
+ * class is absent), on rank 0 (or alone), which holds every training
+ * position's labels; the other ranks get them with share_inputs.
  */
 static void positive_weights(struct trainer *tr)
 {
@@ -259,7 +259,7 @@ static void positive_weights(struct trainer *tr)
 		size_t pos = 0, neg = 0;
 
 		for (size_t i = 0; i < tr->n_train; i++) {
-			int y = tm_dataset_label(tr->dataset, tr->train_rows[i], t);
+			int y = tr->train_labels[i * tr->n_tasks + t];
 
 			pos += y == TM_LABEL_POSITIVE;
 			neg += y == TM_LABEL_NEGATIVE;
