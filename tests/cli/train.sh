@@ -32,8 +32,11 @@ check missing-weights-file 1 $T -q train s.arff --run w --weighting file:nope.tx
 # stop_after_first_epoch SIGNAL NAME: start a run, send SIGNAL as soon as the
 # progress line of epoch 1 appears (polled every 2 ms: cheaper and quicker
 # than asking the database, so the signal lands well before the last epoch
-# even on a fast machine; hidden 128 makes an epoch take tens of ms)
-big="--epochs 5 --hidden 128 --batch 16 --threads 1"
+# even on a fast machine; hidden 128 makes an epoch take tens of ms, ~18 ms
+# with the vectorised trainer, and 12 epochs leave 9 (~160 ms) after the
+# latest line a kill waits for, epoch 3's, for a polling loop slowed by a
+# busy machine: with 5 epochs a run sometimes finished before its kill)
+big="--epochs 12 --hidden 128 --batch 16 --threads 1"
 stop_after_first_epoch() {
 	$T train big.arff --run "$2" $big >/dev/null 2>"$work/$2.err" &
 	local pid=$!
