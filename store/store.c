@@ -165,29 +165,13 @@ static int check_is_taskmap(struct tm_store *store, struct tm_error *err)
 
 /*
  * The WAL is copied back into the database (a checkpoint, with its two
- * fsyncs) once it holds about this many bytes, not SQLite's default of
- * 1000 pages: an epoch of delicious is 18 MB, and one checkpoint per epoch
- * made the fsyncs the largest part of its commit (docs/schema.md,
+ * fsyncs) once a commit leaves about this many bytes in it, by a thread of
+ * its own (checkpointer.c), so the committing connection never waits for
+ * it; one delicious epoch is 18 MB, so each is folded back while the next
+ * trains, and the WAL stays about one epoch long (docs/schema.md,
  * "Durability").
  */
-#define STORE_CHECKPOINT_BYTES (64 << 20)
-
-/* checkpoint_every - automatic WAL checkpoints at about @bytes of WAL, whatever the page size. */
-static int checkpoint_every(struct tm_store *store, int bytes, struct tm_error *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	int page_size = 0;
-	char sql[64];
-
-	if (sqlite3_prepare_v2(store->db, "PRAGMA page_size", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW)
-		page_size = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (page_size <= 0)
-		return store_db_error(store, err, "cannot read the page size");
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d", bytes / page_size);
-	return store_exec(store, sql, err);
-}
+#define STORE_CHECKPOINT_BYTES (16 << 20)
 
 static int configure(struct tm_store *store, struct tm_error *err)
 {
@@ -211,7 +195,7 @@ static int configure(struct tm_store *store, struct tm_error *err)
 	    (rc = store_exec(store, "PRAGMA journal_mode = WAL", err)) < 0 ||
 	    (rc = store_exec(store, "PRAGMA synchronous = NORMAL", err)) < 0)
 		return rc;
-	return checkpoint_every(store, STORE_CHECKPOINT_BYTES, err);
+	return store_checkpointer_start(store, STORE_CHECKPOINT_BYTES, err);
 }
 
 /*
@@ -336,6 +320,7 @@ void tm_store_close(struct tm_store *store)
 		sqlite3_finalize(store->cache[i].stmt);
 	if (store->in_transaction)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	store_checkpointer_stop(store); /* its connection closes first: ours folds the WAL back */
 	sqlite3_close(store->db);
 	store_liveness_release(store);
 	free(store->path);

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -222,6 +223,64 @@ START_TEST(reader_works_while_a_writer_holds_a_transaction)
 }
 END_TEST
 
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * WAL checkpoints run on the store's own thread (store/checkpointer.c),
+ * not on the committing connection. However fast the epochs come, the WAL
+ * stays bounded (16 MiB asks for a checkpoint; at 4 times that the
+ * committer waits and checkpoints itself), every epoch is kept, and
+ * closing folds the WAL back and removes it. 80 MiB of epochs, 2 MiB each,
+ * committed back to back: without checkpoints the WAL would hold them all.
+ */
+START_TEST(wal_stays_bounded_while_epochs_are_committed)
+{
+	enum { TASKS = 2, SAMPLES = 1 << 19, EPOCHS = 40 };
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	uint16_t *codes = malloc(TASKS * SAMPLES * sizeof(uint16_t)), *back = malloc(SAMPLES * 2);
+	char *wal = test_path(dir, "results.db-wal");
+	off_t largest = 0;
+	int64_t run_id;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	run_id = add_run(store, "big");
+	for (int epoch = 0; epoch < EPOCHS; epoch++) {
+		struct tm_epoch_record record = { .run_id = run_id, .epoch = epoch,
+						  .n_tasks = TASKS, .n_samples = SAMPLES,
+						  .probabilities = codes, .train_loss = NAN,
+						  .valid_loss = NAN, .seconds = NAN,
+						  .samples_per_second = NAN };
+		off_t size;
+
+		for (size_t k = 0; k < TASKS * SAMPLES; k++)
+			codes[k] = (uint16_t)(k * 7 + (size_t)epoch);
+		ck_assert_int_eq(tm_store_write_epoch(store, &record, &err), 0);
+		size = file_size(wal);
+		largest = size > largest ? size : largest;
+	}
+	ck_assert_int_lt(largest, (off_t)(4 * 16 + 2 * 2 + 1) << 20);
+	tm_store_close(store);
+	ck_assert_int_eq(file_size(wal), -1);
+	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	for (int epoch = 0; epoch < EPOCHS; epoch += 13) {
+		ck_assert_int_eq(tm_store_read_dynamics(store, run_id, 1, epoch, epoch + 1, SAMPLES,
+							back, &err), 0);
+		for (size_t i = 0; i < SAMPLES; i++)
+			ck_assert_uint_eq(back[i], (uint16_t)((SAMPLES + i) * 7 + (size_t)epoch));
+	}
+	tm_store_close(store);
+	free(wal);
+	free(codes);
+	free(back);
+}
+END_TEST
+
 static int ignore_row(void *context, const struct tm_query_row *row)
 {
 	(void)row;
@@ -418,7 +477,7 @@ END_TEST
 Suite *store_suite(void)
 {
 	Suite *suite = suite_create("store");
-	TCase *tc = tcase_create("store");
+	TCase *tc = tcase_create("store"), *wal;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, creates_and_migrates_an_empty_file);
@@ -436,5 +495,11 @@ Suite *store_suite(void)
 	tcase_add_test(tc, unwritable_directory_fails_clearly);
 	tcase_add_test(tc, cli_query_delete_is_refused_and_data_kept);
 	suite_add_tcase(suite, tc);
+	/* 80 MiB written and fsynced: longer than Check's 4 s under the sanitizers */
+	wal = tcase_create("wal");
+	tcase_add_checked_fixture(wal, setup, teardown);
+	tcase_set_timeout(wal, 120);
+	tcase_add_test(wal, wal_stays_bounded_while_epochs_are_committed);
+	suite_add_tcase(suite, wal);
 	return suite;
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,6 +359,66 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 	free(labels);
 	free(column_labels);
 	free(out);
+}
+END_TEST
+
+static void *work_on_job(void *job)
+{
+	ck_assert_int_eq(tm_metrics_job_work(job, NULL), 0);
+	tm_metrics_job_wait(job);
+	return NULL;
+}
+
+/*
+ * The trainer's writer thread and its main thread share an epoch's
+ * metrics (tm_metrics_job): whoever takes a block, the records and codes
+ * must be those of one thread alone, every task done once; a thread that
+ * comes when every block is taken has nothing to do.
+ */
+START_TEST(metrics_job_shared_by_two_threads)
+{
+	size_t n = 300, n_tasks = 5 * TM_METRICS_BLOCK + 3;
+	float *logits = malloc(n * n_tasks * sizeof(float));
+	int8_t *labels = malloc(n * n_tasks);
+	uint16_t *codes = malloc(n * n_tasks * sizeof(uint16_t));
+	uint16_t *shared_codes = malloc(n * n_tasks * sizeof(uint16_t));
+	struct tm_task_metrics_record *out = calloc(n_tasks, sizeof(*out));
+	struct tm_task_metrics_record *shared_out = calloc(n_tasks, sizeof(*shared_out));
+	struct tm_metrics_job job;
+	gsl_rng *rng = tm_rng_create(11);
+	pthread_t helper;
+
+	for (size_t k = 0; k < n * n_tasks; k++) {
+		logits[k] = (float)gsl_ran_gaussian(rng, 2);
+		labels[k] = gsl_rng_uniform(rng) < 0.05 ? TM_LABEL_MISSING
+			: gsl_rng_uniform(rng) < 0.2 + 0.5 * (logits[k] > 0);
+	}
+	ck_assert_int_eq(tm_metrics_all(logits, labels, NULL, NULL, n, n_tasks, out, codes, NULL),
+			 0);
+	for (int round = 0; round < 20; round++) {
+		memset(shared_out, 0, n_tasks * sizeof(*shared_out));
+		memset(shared_codes, 0, n * n_tasks * sizeof(uint16_t));
+		tm_metrics_job_init(&job, logits, labels, NULL, NULL, n, n_tasks, shared_out,
+				    shared_codes);
+		ck_assert_int_eq(pthread_create(&helper, NULL, work_on_job, &job), 0);
+		ck_assert_int_eq(tm_metrics_job_work(&job, NULL), 0);
+		tm_metrics_job_wait(&job);
+		ck_assert_uint_eq(job.finished, job.n_blocks);
+		ck_assert_mem_eq(shared_codes, codes, n * n_tasks * sizeof(uint16_t));
+		ck_assert_mem_eq(shared_out, out, n_tasks * sizeof(*out));
+		ck_assert_int_eq(pthread_join(helper, NULL), 0);
+		/* late: every block is taken */
+		ck_assert_int_eq(tm_metrics_job_work(&job, NULL), 0);
+		ck_assert_uint_eq(job.taken, job.n_blocks);
+		tm_metrics_job_destroy(&job);
+	}
+	gsl_rng_free(rng);
+	free(logits);
+	free(labels);
+	free(codes);
+	free(shared_codes);
+	free(out);
+	free(shared_out);
 }
 END_TEST
 
@@ -879,6 +940,7 @@ Suite *trainer_suite(void)
 	tcase_add_test(model, loss_matches_double_precision_bce);
 	tcase_add_test(model, roc_auc_counts_ties_as_half);
 	tcase_add_test(model, metrics_all_auc_matches_plain_auc);
+	tcase_add_test(model, metrics_job_shared_by_two_threads);
 	tcase_add_test(model, weighting_schemes_move_weights_sensibly);
 	suite_add_tcase(suite, model);
 	tcase_add_unchecked_fixture(runs, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -446,56 +447,128 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 
 #define GATHER_ROWS 16 /* rows of a tile in tm_metrics_all's gather: a cache line of floats */
 
-int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labels_by_task,
-		   const double *loss, size_t n_rows, size_t n_tasks,
-		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err)
+/* gather_block - task columns [t0, t0 + width) of the job's logits (and labels) into @columns. */
+static void gather_block(const struct tm_metrics_job *job, size_t t0, size_t width,
+			 float *columns, int8_t *column_labels)
 {
-	size_t block = n_tasks < TM_METRICS_BLOCK ? n_tasks : TM_METRICS_BLOCK;
-	float *columns = malloc((block * n_rows + 1) * sizeof(float));
-	int8_t *column_labels = labels_by_task ? NULL : malloc(block * n_rows + 1);
+	const float *logits = job->logits;
+	size_t n_rows = job->n_rows, n_tasks = job->n_tasks;
+
+	/*
+	 * in tiles of GATHER_ROWS rows: each row's block is read contiguously
+	 * and each column gets whole cache lines (a store per row to 64 columns
+	 * a page apart was half of the gather's time). The rows are a page
+	 * apart on delicious, where the hardware prefetchers stop: the next
+	 * tile's blocks are asked for.
+	 */
+	for (size_t i0 = 0; i0 < n_rows; i0 += GATHER_ROWS) {
+		size_t i1 = n_rows - i0 < GATHER_ROWS ? n_rows : i0 + GATHER_ROWS;
+
+		for (size_t i = i1; i < i1 + GATHER_ROWS && i < n_rows; i++)
+			for (size_t b = 0; b < width; b += 16) /* 16 floats a cache line */
+				__builtin_prefetch(logits + i * n_tasks + t0 + b);
+		for (size_t b = 0; b < width; b++)
+			for (size_t i = i0; i < i1; i++)
+				columns[b * n_rows + i] = logits[i * n_tasks + t0 + b];
+		for (size_t b = 0; column_labels && b < width; b++)
+			for (size_t i = i0; i < i1; i++)
+				column_labels[b * n_rows + i] = job->labels[i * n_tasks + t0 + b];
+	}
+}
+
+void tm_metrics_job_init(struct tm_metrics_job *job, const float *logits, const int8_t *labels,
+			 const int8_t *labels_by_task, const double *loss, size_t n_rows,
+			 size_t n_tasks, struct tm_task_metrics_record *out, uint16_t *codes)
+{
+	*job = (struct tm_metrics_job){ .logits = logits, .labels = labels,
+		.labels_by_task = labels_by_task, .loss = loss, .n_rows = n_rows,
+		.n_tasks = n_tasks, .out = out, .codes = codes,
+		.n_blocks = (n_tasks + TM_METRICS_BLOCK - 1) / TM_METRICS_BLOCK };
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_cond_init(&job->done, NULL);
+}
+
+void tm_metrics_job_destroy(struct tm_metrics_job *job)
+{
+	pthread_cond_destroy(&job->done);
+	pthread_mutex_destroy(&job->lock);
+}
+
+/* take_block - the next block not taken yet, or n_blocks when none is left. */
+static size_t take_block(struct tm_metrics_job *job)
+{
+	size_t block;
+
+	pthread_mutex_lock(&job->lock);
+	block = job->taken < job->n_blocks ? job->taken++ : job->n_blocks;
+	pthread_mutex_unlock(&job->lock);
+	return block;
+}
+
+static void finish_block(struct tm_metrics_job *job)
+{
+	pthread_mutex_lock(&job->lock);
+	if (++job->finished == job->n_blocks)
+		pthread_cond_broadcast(&job->done);
+	pthread_mutex_unlock(&job->lock);
+}
+
+int tm_metrics_job_work(struct tm_metrics_job *job, struct tm_error *err)
+{
+	size_t n_rows = job->n_rows, block;
+	size_t stride = n_rows + 1; /* a column, padded so that no buffer has size 0 */
+	float *columns = malloc(TM_METRICS_BLOCK * stride * sizeof(float));
+	int8_t *column_labels = job->labels_by_task ? NULL : malloc(TM_METRICS_BLOCK * stride);
 	uint32_t *keys = malloc((4 * n_rows + 18) * sizeof(uint32_t));
 
-	if (!columns || (!labels_by_task && !column_labels) || !keys) {
+	if (!columns || (!job->labels_by_task && !column_labels) || !keys) {
 		free(columns);
 		free(column_labels);
 		free(keys);
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the metrics");
 	}
-	for (size_t t0 = 0; t0 < n_tasks; t0 += block) {
-		size_t width = n_tasks - t0 < block ? n_tasks - t0 : block;
+	while ((block = take_block(job)) < job->n_blocks) {
+		size_t t0 = block * TM_METRICS_BLOCK;
+		size_t width = job->n_tasks - t0 < TM_METRICS_BLOCK ? job->n_tasks - t0
+			: TM_METRICS_BLOCK;
 
-		/*
-		 * gather a block of task columns in tiles of GATHER_ROWS rows: each
-		 * row's block is read contiguously and each column gets whole cache
-		 * lines (a store per row to 64 columns a page apart was half of the
-		 * gather's time). The rows are a page apart on delicious, where the
-		 * hardware prefetchers stop: the next tile's blocks are asked for.
-		 */
-		for (size_t i0 = 0; i0 < n_rows; i0 += GATHER_ROWS) {
-			size_t i1 = n_rows - i0 < GATHER_ROWS ? n_rows : i0 + GATHER_ROWS;
-
-			for (size_t i = i1; i < i1 + GATHER_ROWS && i < n_rows; i++)
-				for (size_t b = 0; b < width; b += 16) /* 16 floats a cache line */
-					__builtin_prefetch(logits + i * n_tasks + t0 + b);
-			for (size_t b = 0; b < width; b++)
-				for (size_t i = i0; i < i1; i++)
-					columns[b * n_rows + i] = logits[i * n_tasks + t0 + b];
-			for (size_t b = 0; !labels_by_task && b < width; b++)
-				for (size_t i = i0; i < i1; i++)
-					column_labels[b * n_rows + i] = labels[i * n_tasks + t0 + b];
-		}
+		gather_block(job, t0, width, columns, column_labels);
 		for (size_t b = 0; b < width; b++) {
 			size_t t = t0 + b;
 
-			out[t].task_index = (int64_t)t;
-			task_metrics(columns + b * n_rows, labels_by_task ? labels_by_task + t * n_rows
-				     : column_labels + b * n_rows, n_rows, loss ? loss + t : NULL,
-				     keys, keys + n_rows, keys + 2 * n_rows,
-				     codes ? codes + t * n_rows : NULL, &out[t]);
+			job->out[t].task_index = (int64_t)t;
+			task_metrics(columns + b * n_rows, job->labels_by_task
+				     ? job->labels_by_task + t * n_rows : column_labels + b * n_rows,
+				     n_rows, job->loss ? job->loss + t : NULL, keys, keys + n_rows,
+				     keys + 2 * n_rows, job->codes ? job->codes + t * n_rows : NULL,
+				     &job->out[t]);
 		}
+		finish_block(job);
 	}
 	free(columns);
 	free(column_labels);
 	free(keys);
 	return 0;
+}
+
+void tm_metrics_job_wait(struct tm_metrics_job *job)
+{
+	pthread_mutex_lock(&job->lock);
+	while (job->finished < job->taken)
+		pthread_cond_wait(&job->done, &job->lock);
+	pthread_mutex_unlock(&job->lock);
+}
+
+int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labels_by_task,
+		   const double *loss, size_t n_rows, size_t n_tasks,
+		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err)
+{
+	struct tm_metrics_job job;
+	int rc;
+
+	tm_metrics_job_init(&job, logits, labels, labels_by_task, loss, n_rows, n_tasks, out,
+			    codes);
+	rc = tm_metrics_job_work(&job, err);
+	tm_metrics_job_destroy(&job);
+	return rc;
 }

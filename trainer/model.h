@@ -11,6 +11,7 @@
 #define TM_TRAINER_MODEL_H
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -360,6 +361,45 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 int tm_metrics_all(const float *logits, const int8_t *labels, const int8_t *labels_by_task,
 		   const double *loss, size_t n_rows, size_t n_tasks,
 		   struct tm_task_metrics_record *out, uint16_t *codes, struct tm_error *err);
+
+/*
+ * struct tm_metrics_job - tm_metrics_all's work, shareable between threads:
+ * each thread that calls tm_metrics_job_work takes blocks of
+ * TM_METRICS_BLOCK tasks until none is left. The tasks' results do not
+ * depend on which thread made them. The trainer's writer thread computes
+ * an epoch's training metrics this way, and the main thread, once its
+ * next epoch is done, helps rather than waits.
+ */
+struct tm_metrics_job {
+	const float *logits;
+	const int8_t *labels, *labels_by_task;
+	const double *loss;
+	size_t n_rows, n_tasks;
+	struct tm_task_metrics_record *out;
+	uint16_t *codes;
+	size_t n_blocks;
+	size_t taken, finished; /* blocks, under @lock */
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+};
+
+/* tm_metrics_job_init - a job with tm_metrics_all's arguments; destroy it after the work. */
+void tm_metrics_job_init(struct tm_metrics_job *job, const float *logits, const int8_t *labels,
+			 const int8_t *labels_by_task, const double *loss, size_t n_rows,
+			 size_t n_tasks, struct tm_task_metrics_record *out, uint16_t *codes);
+
+/*
+ * tm_metrics_job_work - take the job's blocks and compute them until none
+ * is left (other threads may be taking them too). TM_ERR_NOMEM when its
+ * scratch cannot be allocated: then it took no block, and the others can
+ * still do them all.
+ */
+int tm_metrics_job_work(struct tm_metrics_job *job, struct tm_error *err);
+
+/* tm_metrics_job_wait - until every block taken so far is finished. */
+void tm_metrics_job_wait(struct tm_metrics_job *job);
+
+void tm_metrics_job_destroy(struct tm_metrics_job *job);
 
 /*
  * tm_metrics_losses - only the per-task mean BCE of tm_metrics_all, equal to

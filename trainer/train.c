@@ -7,8 +7,10 @@
  * values an uninterrupted run records.
  *
  * Each epoch's commit (the training split's accuracy and ROC-AUC per task,
- * quantising the recorded logits, the SQLite transaction and its fsync)
- * runs on a writer thread while the next epoch trains: the recorder's
+ * quantising the recorded logits, the SQLite transaction; the store
+ * checkpoints on a thread of its own) runs on a writer thread while the
+ * next epoch trains, and the main thread, done with that epoch first,
+ * takes a share of the metrics left (join_writer): the recorder's
  * logits are double-buffered and the checkpoint is taken before the
  * hand-over, so the commit writes exactly what a synchronous one would.
  * What the main thread needs at once stays there: the per-task training
@@ -71,6 +73,7 @@ struct epoch_writer {
 	double *train_loss;                 /* n_tasks: the main thread's tm_metrics_losses */
 	size_t n_train;
 	int train_metrics;                  /* the train metrics (and codes) are made here */
+	struct tm_metrics_job job;          /* with train_metrics: the main thread may help */
 	uint16_t *codes;                    /* keep all: where train_metrics writes the recording */
 	struct tm_epoch_record record;      /* owns its checkpoint bytes */
 	struct tm_task_metrics_record *metrics; /* 2 x n_tasks, the record's copy */
@@ -756,8 +759,9 @@ static void *write_epoch(void *context)
 	size_t n_tasks = w->record.n_tasks;
 
 	if (w->train_metrics) {
-		if ((w->rc = tm_metrics_all(w->logits, w->labels, w->labels_by_task, w->train_loss,
-					    w->n_train, n_tasks, w->metrics, w->codes, &w->err)) < 0)
+		w->rc = tm_metrics_job_work(&w->job, &w->err);
+		tm_metrics_job_wait(&w->job); /* the blocks the main thread took too */
+		if (w->rc < 0)
 			return NULL;
 		for (size_t t = 0; t < n_tasks; t++)
 			w->metrics[t].split = "train";
@@ -770,15 +774,25 @@ static void *write_epoch(void *context)
 
 /*
  * join_writer - wait for the commit in flight, if any; its error (code and
- * message into @err) is returned here.
+ * message into @err) is returned here. While the writer still makes the
+ * training metrics, this thread takes a share of them instead of waiting
+ * (on delicious they are the writer's largest part, and with recording the
+ * writer's epoch is longer than a training epoch).
  */
 static int join_writer(struct trainer *tr, struct tm_error *err)
 {
 	struct epoch_writer *w = &tr->writer;
+	struct tm_error ignored;
 
 	if (w->running) {
+		if (w->train_metrics) /* out of memory here: the writer does the rest */
+			(void)tm_metrics_job_work(&w->job, &ignored);
 		pthread_join(w->thread, NULL);
 		w->running = 0;
+	}
+	if (w->train_metrics) {
+		tm_metrics_job_destroy(&w->job);
+		w->train_metrics = 0;
 	}
 	free_checkpoint(&w->record);
 	if (w->rc < 0) {
@@ -819,16 +833,18 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 	w->labels_by_task = tr->train_labels_by_task;
 	memcpy(w->train_loss, tr->epoch_task_loss, tr->n_tasks * sizeof(double));
 	w->n_train = tr->n_train;
-	w->train_metrics = tr->n_valid > 0;
 	w->codes = codes_in_metrics(tr) ? tr->recorder->quantised : NULL;
 	w->record.probabilities = w->codes;
 	w->record.summaries = NULL;
-	if ((w->codes && !w->train_metrics && !tm_recorder_swap_quantised(tr->recorder)) ||
-	    ((w->train_metrics || (w->mode != TM_RECORD_NONE && !w->codes)) &&
+	if ((w->codes && !tr->n_valid && !tm_recorder_swap_quantised(tr->recorder)) ||
+	    ((tr->n_valid || (w->mode != TM_RECORD_NONE && !w->codes)) &&
 	     !(w->logits = tm_recorder_swap(tr->recorder)))) {
 		free_checkpoint(&w->record);
 		return tm_error_set(err, TM_ERR_NOMEM, "out of memory for the recording buffers");
 	}
+	if ((w->train_metrics = tr->n_valid > 0))
+		tm_metrics_job_init(&w->job, w->logits, w->labels, w->labels_by_task, w->train_loss,
+				    w->n_train, tr->n_tasks, w->metrics, w->codes);
 	if (pthread_create(&w->thread, NULL, write_epoch, w) == 0) {
 		w->running = 1;
 		return 0;
@@ -1112,22 +1128,17 @@ out:
 
 /*
  * add_labels - the gold labels of every task over the training positions,
- * which the labels and predictions estimators need (store/analyses.h).
+ * which the labels and predictions estimators need (store/analyses.h): the
+ * task-major copy prepare made (rank 0 holds every training position).
  */
-static int add_labels(struct trainer *tr, const struct tm_split *split, struct tm_error *err)
+static int add_labels(struct trainer *tr, struct tm_error *err)
 {
-	int8_t *column = malloc((split->n_train ? split->n_train : 1) * sizeof(*column));
 	int rc = 0;
 
-	if (!column)
-		return tm_error_set(err, TM_ERR_NOMEM, "out of memory");
-	for (size_t t = 0; t < tr->n_tasks && rc == 0; t++) {
-		for (size_t i = 0; i < split->n_train; i++)
-			column[i] = (int8_t)tm_dataset_label(tr->dataset, split->train[i], t);
-		rc = tm_store_write_labels(tr->store, tr->run_id, (int64_t)t, column,
-					   split->n_train, err);
-	}
-	free(column);
+	for (size_t t = 0; t < tr->n_tasks && rc == 0; t++)
+		rc = tm_store_write_labels(tr->store, tr->run_id, (int64_t)t,
+					   tr->train_labels_by_task + t * tr->n_train, tr->n_train,
+					   err);
 	return rc;
 }
 
@@ -1166,7 +1177,7 @@ static int create_run(struct trainer *tr, const struct tm_split *split, const ch
 	    (rc = tm_store_claim_run(tr->store, run.id, err)) < 0)
 		goto fail;
 	tr->run_id = run.id;
-	if ((rc = add_tasks(tr, split, err)) < 0 || (rc = add_labels(tr, split, err)) < 0 ||
+	if ((rc = add_tasks(tr, split, err)) < 0 || (rc = add_labels(tr, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "train", split->train, split->n_train, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "valid", split->valid, split->n_valid, err)) < 0 ||
 	    (rc = add_split(tr->store, run.id, "test", split->test, split->n_test, err)) < 0 ||
