@@ -19,6 +19,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <xmmintrin.h>
+#endif
 
 static int compare_floats(const void *a, const void *b)
 {
@@ -173,6 +176,19 @@ static uint32_t *radix_sort_keys(uint32_t *a, uint32_t *b, size_t n)
 }
 
 /*
+ * VECTOR_CLONES - an AVX2 copy of the function beside the baseline one,
+ * chosen when the program loads (GCC on x86-64 with ifunc support). For
+ * element-wise float code without FMA (AVX2 alone does not enable it)
+ * every lane does the same IEEE operations as the baseline's, so both
+ * copies give the same bits.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/*
  * Buckets of lookup_roc_auc: b(z) = (z - lowest) * scale truncated, on the
  * score clamped to [lowest, highest], the smaller class's range. Float
  * subtraction and multiplication by a positive number round monotonically,
@@ -182,17 +198,35 @@ static uint32_t *radix_sort_keys(uint32_t *a, uint32_t *b, size_t n)
  */
 struct buckets {
 	float lowest, highest, scale;
-	uint32_t last; /* the number of buckets - 1 */
+	float last; /* the number of buckets - 1, below 2^31 */
 };
 
+/*
+ * bucket_of - b(score), clamped to the last bucket. Only float selects
+ * before one conversion, so that bucket_indices vectorises it; both make
+ * the same float operations, hence the same buckets.
+ */
 static inline uint32_t bucket_of(const struct buckets *b, float score)
 {
 	float clamped = score >= b->lowest ? score : b->lowest; /* NaN: the lowest */
-	uint32_t index;
+	float index;
 
 	clamped = clamped <= b->highest ? clamped : b->highest;
-	index = (uint32_t)((clamped - b->lowest) * b->scale);
-	return index < b->last ? index : b->last;
+	index = (clamped - b->lowest) * b->scale;
+	return (uint32_t)(int32_t)(index <= b->last ? index : b->last);
+}
+
+#define LOOKUP_CHUNK 256 /* scores whose buckets bucket_indices makes at a time */
+
+/* bucket_indices - bucket_of of @n <= LOOKUP_CHUNK scores into @at, in vector registers. */
+VECTOR_CLONES
+static void bucket_indices(const struct buckets *restrict b, const float *restrict scores,
+			   size_t n, uint32_t *restrict at)
+{
+	const struct buckets c = *b;
+
+	for (size_t i = 0; i < n; i++)
+		at[i] = bucket_of(&c, scores[i]);
 }
 
 /*
@@ -216,7 +250,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 {
 	int minority = n_pos <= n_neg ? TM_LABEL_POSITIVE : TM_LABEL_NEGATIVE;
 	int majority = TM_LABEL_POSITIVE + TM_LABEL_NEGATIVE - minority;
-	size_t m = 0, n_buckets = 16;
+	size_t m = 0, n_buckets = 16, filled = 0; /* table entries */
 	uint64_t below = 0, equal = 0, n_majority = 0, wins; /* pairs, counted whole */
 	uint32_t *sorted;
 	float *values, span;
@@ -224,9 +258,10 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 
 	if (!n_pos || !n_neg)
 		return NAN;
-	for (size_t i = 0; i < n; i++) /* the smaller class: a rare, predictable branch */
-		if (labels[i] == minority)
-			keys[m++] = sort_key(scores[i]);
+	for (size_t i = 0; i < n; i++) { /* the smaller class, without a branch: m <= i */
+		keys[m] = sort_key(scores[i]);
+		m += labels[i] == minority;
+	}
 	sorted = radix_sort_keys(keys, scratch, m);
 	/* 8 per key where the table fits its 2 n + 18 entries: a clustered class
 	 * (most tasks' positives) then rarely puts two keys in one bucket */
@@ -238,7 +273,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 	b.scale = isfinite(span) && span > 0 ? (float)(n_buckets - 1) / span : 0;
 	if (!isfinite(b.scale)) /* a subnormal span */
 		b.scale = 0;
-	b.last = b.scale > 0 ? (uint32_t)n_buckets - 1 : 0;
+	b.last = b.scale > 0 ? (float)(n_buckets - 1) : 0;
 	if (!(b.scale > 0)) /* one bucket: keep NaN and infinities out of the arithmetic */
 		b.lowest = b.highest = 0;
 	/* the sorted keys back as floats: the lookups compare floats (-0 == +0 alike) */
@@ -246,33 +281,45 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 	for (size_t j = 0; j < m; j++)
 		values[j] = key_value(sorted[j]);
 	/* table[k] = the first sorted value whose bucket is >= k; table[last + 1] = m */
-	for (size_t k = 0, j = 0; k <= (size_t)b.last + 1; k++) {
-		while (j < m && bucket_of(&b, values[j]) < k)
-			j++;
-		table[k] = (uint32_t)j;
-	}
-	for (size_t i = 0; i < n; i++) {
-		float score = scores[i];
-		uint32_t at, first, end;
+	for (size_t j = 0; j < m; j++)
+		for (uint32_t bucket = bucket_of(&b, values[j]); filled <= bucket; filled++)
+			table[filled] = (uint32_t)j;
+	for (; filled <= (size_t)b.last + 1; filled++)
+		table[filled] = (uint32_t)m;
+	for (size_t i0 = 0; i0 < n; i0 += LOOKUP_CHUNK) {
+		size_t width = n - i0 < LOOKUP_CHUNK ? n - i0 : LOOKUP_CHUNK;
+		uint32_t at[LOOKUP_CHUNK];
 
-		if (labels[i] != majority)
-			continue;
-		at = bucket_of(&b, score);
-		first = table[at];
-		end = table[at + 1];
-		n_majority++;
-		if (end - first <= 1) { /* an empty bucket's first value is a larger one */
-			below += first + (values[first] < score);
-			equal += values[first] == score && end > first;
-		} else {
-			size_t lower = lower_bound(values + first, end - first, score);
+		bucket_indices(&b, scores + i0, width, at);
+		for (size_t k = 0; k < width; k++) {
+			float score = scores[i0 + k];
+			uint32_t first, end;
 
-			below += first + lower;
-			equal += upper_bound(values + first, end - first, score) - lower;
+			if (labels[i0 + k] != majority)
+				continue;
+			first = table[at[k]];
+			end = table[at[k] + 1];
+			/*
+			 * An empty bucket's first value lies in a later bucket, so it is
+			 * above the score (the bucket never decreases): neither below it
+			 * nor equal, as the comparisons find.
+			 */
+			if (__builtin_expect(end - first <= 1, 1)) {
+				float value = values[first];
+
+				below += first + (value < score);
+				equal += value == score;
+			} else {
+				size_t lower = lower_bound(values + first, end - first, score);
+
+				below += first + lower;
+				equal += upper_bound(values + first, end - first, score) - lower;
+			}
 		}
 	}
 	/* a majority negative loses to the minority positives above it; a
 	 * majority positive beats the minority negatives below it */
+	n_majority = minority == TM_LABEL_POSITIVE ? n_neg : n_pos;
 	wins = minority == TM_LABEL_POSITIVE ? n_majority * m - below - equal : below;
 	return ((double)wins + 0.5 * (double)equal) / ((double)n_pos * (double)n_neg);
 }
@@ -321,6 +368,28 @@ static inline double loss_mean(const struct loss_sum *s)
 }
 
 /*
+ * record_codes - the 16-bit recording of a task's column (tm_gold_code,
+ * TM_DYNAMICS_MISSING where the label is), and the number of right
+ * predictions. A straight-line loop: 8 lanes with AVX2, 4 without.
+ */
+VECTOR_CLONES
+static size_t record_codes(const float *restrict logits, const int8_t *restrict labels, size_t n,
+			   uint16_t *restrict codes)
+{
+	size_t right = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		float z = logits[i]; /* read unconditionally: a conditional load would not vectorise */
+		int y = labels[i];
+		uint16_t code = tm_gold_code(z, y, tm_exp_negabs(z));
+
+		codes[i] = y == TM_LABEL_MISSING ? TM_DYNAMICS_MISSING : code;
+		right += (y != TM_LABEL_MISSING) & ((z >= 0) == (y == TM_LABEL_POSITIVE));
+	}
+	return right;
+}
+
+/*
  * task_metrics - accuracy and AUC, and unless @known_loss is given the
  * loss, of one task from its contiguous columns; with @codes also its
  * recording. @keys, @sorted and @table as lookup_roc_auc's.
@@ -338,14 +407,7 @@ static void task_metrics(const float *restrict logits, const int8_t *restrict la
 		labelled += labels[i] != TM_LABEL_MISSING;
 	}
 	if (codes) {
-		for (size_t i = 0; i < n; i++) {
-			float z = logits[i]; /* read unconditionally: a conditional load would not vectorise */
-			int y = labels[i];
-			uint16_t code = tm_gold_code(z, y, tm_exp_negabs(z));
-
-			codes[i] = y == TM_LABEL_MISSING ? TM_DYNAMICS_MISSING : code;
-			right += (y != TM_LABEL_MISSING) & ((z >= 0) == (y == TM_LABEL_POSITIVE));
-		}
+		right = record_codes(logits, labels, n, codes);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			right += (labels[i] != TM_LABEL_MISSING) &
@@ -447,6 +509,41 @@ void tm_metrics_task(const float *logits, const int8_t *labels, size_t n_rows,
 
 #define GATHER_ROWS 16 /* rows of a tile in tm_metrics_all's gather: a cache line of floats */
 
+/*
+ * transpose_tile - @rows x @width floats at @in (rows @in_stride apart)
+ * into @width columns at @out (@out_stride apart): 4 x 4 blocks through
+ * SSE registers where the target has them (every x86-64 does), one float
+ * at a time for the edges. A copy: the same bits either way.
+ */
+static void transpose_tile(const float *in, size_t in_stride, size_t rows, size_t width,
+			   float *out, size_t out_stride)
+{
+	size_t i = 0, b;
+
+#ifdef __SSE2__
+	for (; i + 4 <= rows; i += 4) {
+		for (b = 0; b + 4 <= width; b += 4) {
+			__m128 r0 = _mm_loadu_ps(in + i * in_stride + b);
+			__m128 r1 = _mm_loadu_ps(in + (i + 1) * in_stride + b);
+			__m128 r2 = _mm_loadu_ps(in + (i + 2) * in_stride + b);
+			__m128 r3 = _mm_loadu_ps(in + (i + 3) * in_stride + b);
+
+			_MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+			_mm_storeu_ps(out + b * out_stride + i, r0);
+			_mm_storeu_ps(out + (b + 1) * out_stride + i, r1);
+			_mm_storeu_ps(out + (b + 2) * out_stride + i, r2);
+			_mm_storeu_ps(out + (b + 3) * out_stride + i, r3);
+		}
+		for (; b < width; b++)
+			for (size_t k = i; k < i + 4; k++)
+				out[b * out_stride + k] = in[k * in_stride + b];
+	}
+#endif
+	for (; i < rows; i++)
+		for (b = 0; b < width; b++)
+			out[b * out_stride + i] = in[i * in_stride + b];
+}
+
 /* gather_block - task columns [t0, t0 + width) of the job's logits (and labels) into @columns. */
 static void gather_block(const struct tm_metrics_job *job, size_t t0, size_t width,
 			 float *columns, int8_t *column_labels)
@@ -467,9 +564,8 @@ static void gather_block(const struct tm_metrics_job *job, size_t t0, size_t wid
 		for (size_t i = i1; i < i1 + GATHER_ROWS && i < n_rows; i++)
 			for (size_t b = 0; b < width; b += 16) /* 16 floats a cache line */
 				__builtin_prefetch(logits + i * n_tasks + t0 + b);
-		for (size_t b = 0; b < width; b++)
-			for (size_t i = i0; i < i1; i++)
-				columns[b * n_rows + i] = logits[i * n_tasks + t0 + b];
+		transpose_tile(logits + i0 * n_tasks + t0, n_tasks, i1 - i0, width,
+			       columns + i0, n_rows);
 		for (size_t b = 0; column_labels && b < width; b++)
 			for (size_t i = i0; i < i1; i++)
 				column_labels[b * n_rows + i] = job->labels[i * n_tasks + t0 + b];
