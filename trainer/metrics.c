@@ -258,10 +258,9 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 
 	if (!n_pos || !n_neg)
 		return NAN;
-	for (size_t i = 0; i < n; i++) { /* the smaller class, without a branch: m <= i */
-		keys[m] = sort_key(scores[i]);
-		m += labels[i] == minority;
-	}
+	for (size_t i = 0; i < n; i++) /* the smaller class: a rare, predictable branch */
+		if (labels[i] == minority)
+			keys[m++] = sort_key(scores[i]);
 	sorted = radix_sort_keys(keys, scratch, m);
 	/* 8 per key where the table fits its 2 n + 18 entries: a clustered class
 	 * (most tasks' positives) then rarely puts two keys in one bucket */
