@@ -176,19 +176,6 @@ static uint32_t *radix_sort_keys(uint32_t *a, uint32_t *b, size_t n)
 }
 
 /*
- * VECTOR_CLONES - an AVX2 copy of the function beside the baseline one,
- * chosen when the program loads (GCC on x86-64 with ifunc support). For
- * element-wise float code without FMA (AVX2 alone does not enable it)
- * every lane does the same IEEE operations as the baseline's, so both
- * copies give the same bits.
- */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
-/*
  * Buckets of lookup_roc_auc: b(z) = (z - lowest) * scale truncated, on the
  * score clamped to [lowest, highest], the smaller class's range. Float
  * subtraction and multiplication by a positive number round monotonically,

@@ -276,6 +276,7 @@ static inline __attribute__((always_inline)) void loss_row(const float *restrict
 
 #define LOSS_CHUNK 256 /* tasks summed at a time on the stack when @task_loss is NULL */
 
+VECTOR_CLONES
 double tm_mlp_loss(const struct tm_mlp *mlp, size_t n_rows, const int8_t *labels,
 		   const float *weight, float *dlogits, double *task_loss, double *task_bce)
 {

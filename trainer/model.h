@@ -287,6 +287,19 @@ static inline float tm_exp_negabs(float z)
 }
 
 /*
+ * VECTOR_CLONES - an AVX2 copy of the function beside the baseline one,
+ * chosen when the program loads (GCC on x86-64 Linux, through ifunc). For
+ * element-wise float code without FMA (AVX2 alone does not enable it)
+ * every lane does the same IEEE operations as the baseline's, so both
+ * copies give the same bits.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/*
  * tm_log1p_unit - log(1 + e) for @e in [0, 1] in float: 2 atanh(s) with s =
  * e / (2 + e) <= 1/3, by its series to s^13 (truncation below 2e-8
  * relative). Straight-line like tm_exp_negabs; the BCE's log term.
