@@ -293,7 +293,8 @@ static inline float tm_exp_negabs(float z)
  * every lane does the same IEEE operations as the baseline's, so both
  * copies give the same bits.
  */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+	!defined(__SANITIZE_THREAD__) /* the clone's resolver runs before ThreadSanitizer is up */
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define VECTOR_CLONES
