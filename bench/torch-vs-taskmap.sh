@@ -7,7 +7,7 @@
 #
 # Timing: whole processes under /usr/bin/time (wall seconds, peak RSS), so
 # reading the data (the .arff.xz) and start-up are included for both; torch
-# also prints its own read and train seconds. Prints a Markdown table of
+# also prints its own read and train seconds. Each starts after a `sync`. Prints a Markdown table of
 # medians and ratios (torch / taskmap).
 #
 # Usage: bench/torch-vs-taskmap.sh [REPEATS [EPOCHS]]   (defaults 3 and 10;
@@ -31,6 +31,9 @@ trap 'rm -rf "$work"' EXIT
 measure() {
 	local tool=$1 name=$2 threads=$3 arff=$data/$2/$2-train.arff.xz xml=$data/$2/$2.xml
 	rm -f "$work/db" "$work/db-wal" "$work/db-shm" "$work/db.trainers" "$work/rec.npy"
+	# the previous process's dirty pages (torch's 355 MB .npy on delicious) go to disk
+	# now, not during this run, where they would slow this run's fsyncs
+	sync
 	if [ "$tool" = taskmap ]; then
 		/usr/bin/time -f "%e %M" -o "$work/time" "$taskmap" -q train "$arff" --xml "$xml" \
 			--epochs "$epochs" --threads "$threads" --db "$work/db" >/dev/null
