@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	struct tm_task_metrics_record *out = NULL;
 	double best = INFINITY, auc = 0;
 	uint64_t records = 0;
+	int status = 1;
 	size_t n_auc = 0;
 
 	if (argc < 2 || repeats < 1) {
@@ -161,16 +162,10 @@ int main(int argc, char **argv)
 	       repeats, n_auc ? auc / (double)n_auc : NAN,
 	       (unsigned long long)checksum(codes, s.n_samples * s.n_tasks * sizeof(*codes)),
 	       (unsigned long long)records);
-	tm_store_close(store);
-	free(logits);
-	free(labels);
-	free(by_task);
-	free(codes);
-	free(out);
-	free(loss);
-	return 0;
+	status = 0;
 fail:
-	fprintf(stderr, "bench-metrics: %s\n", err.message);
+	if (status)
+		fprintf(stderr, "bench-metrics: %s\n", err.message);
 	tm_store_close(store);
 	free(logits);
 	free(labels);
@@ -178,5 +173,5 @@ fail:
 	free(codes);
 	free(out);
 	free(loss);
-	return 1;
+	return status;
 }
