@@ -75,7 +75,7 @@ static int step_rows(struct tm_store *store, sqlite3_stmt *stmt,
 /* ---- labels --------------------------------------------------------------- */
 
 static const char write_labels_sql[] =
-	"INSERT OR REPLACE INTO run_labels (run_id, task_index, n_samples, encoding, labels)"
+	"INSERT INTO run_labels (run_id, task_index, n_samples, encoding, labels)"
 	" VALUES (?1, ?2, ?3, 'i8', ?4)";
 static const char read_labels_sql[] =
 	"SELECT labels FROM run_labels WHERE run_id = ?1 AND task_index = ?2";

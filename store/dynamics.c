@@ -182,20 +182,23 @@ int tm_store_read_sample_names(struct tm_store *store, int64_t run_id, const cha
 }
 
 static const char insert_dynamics_sql[] =
-	"INSERT OR REPLACE INTO dynamics (run_id, task_index, epoch, n_samples, encoding, probabilities)"
+	"INSERT INTO dynamics (run_id, task_index, epoch, n_samples, encoding, probabilities)"
 	" VALUES (?1, ?2, ?3, ?4, 'u16le', ?5)";
 static const char insert_summary_sql[] =
-	"INSERT OR REPLACE INTO dynamics_summaries (run_id, task_index, n_epochs, n_samples, mean, m2, correct)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	"INSERT INTO dynamics_summaries (run_id, task_index, n_epochs, n_samples, mean, m2, correct)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (run_id, task_index) DO UPDATE SET"
+	" n_epochs = excluded.n_epochs, n_samples = excluded.n_samples, mean = excluded.mean,"
+	" m2 = excluded.m2, correct = excluded.correct";
 static const char insert_epoch_sql[] =
-	"INSERT OR REPLACE INTO epochs (run_id, epoch, train_loss, valid_loss, seconds, samples_per_second)"
+	"INSERT INTO epochs (run_id, epoch, train_loss, valid_loss, seconds, samples_per_second)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char insert_metric_sql[] =
-	"INSERT OR REPLACE INTO task_metrics (run_id, epoch, task_index, split, loss, accuracy, roc_auc)"
+	"INSERT INTO task_metrics (run_id, epoch, task_index, split, loss, accuracy, roc_auc)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char insert_checkpoint_sql[] =
-	"INSERT OR REPLACE INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
-	" VALUES (?1, ?2, ?3, ?4, ?5)";
+	"INSERT INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
+	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id) DO UPDATE SET epoch = excluded.epoch,"
+	" parameters = excluded.parameters, optimizer = excluded.optimizer, extra = excluded.extra";
 static const char advance_run_sql[] =
 	"UPDATE runs SET epochs_done = ?2 + 1 WHERE id = ?1";
 
