@@ -257,7 +257,7 @@ int tm_store_latest_analysis(struct tm_store *store, int64_t run_id, int64_t *an
 /* ---- data maps ---------------------------------------------------------------- */
 
 static const char write_datamap_task_sql[] =
-	"INSERT OR REPLACE INTO datamap_tasks (analysis_id, task_index, confidence, variability,"
+	"INSERT INTO datamap_tasks (analysis_id, task_index, confidence, variability,"
 	" correctness, easy_fraction, ambiguous_fraction, hard_fraction)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char list_datamap_tasks_sql[] =
@@ -265,7 +265,7 @@ static const char list_datamap_tasks_sql[] =
 	" ambiguous_fraction, hard_fraction FROM datamap_tasks WHERE analysis_id = ?1"
 	" ORDER BY task_index";
 static const char write_datamap_sample_sql[] =
-	"INSERT OR REPLACE INTO datamap_samples (analysis_id, task_index, position, confidence,"
+	"INSERT INTO datamap_samples (analysis_id, task_index, position, confidence,"
 	" variability, correctness, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char list_datamap_samples_sql[] =
 	"SELECT task_index, position, confidence, variability, correctness, region"
@@ -1083,7 +1083,7 @@ int tm_store_recommended_grouping(struct tm_store *store, int64_t run_id,
 /* ---- k scores ----------------------------------------------------------------- */
 
 static const char write_k_score_sql[] =
-	"INSERT OR REPLACE INTO k_scores (analysis_id, matrix_id, clustering, criterion, k, score)"
+	"INSERT INTO k_scores (analysis_id, matrix_id, clustering, criterion, k, score)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char list_k_scores_sql[] =
 	"SELECT matrix_id, clustering, criterion, k, score FROM k_scores WHERE analysis_id = ?1"
