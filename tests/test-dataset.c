@@ -856,6 +856,28 @@ static const struct {
 	{ "sparse.arff", { 3 }, 1 },
 };
 
+/* assert_rows_of - row i of @part is row rows[i] of @whole: features (NaN too) and labels. */
+static void assert_rows_of(const struct tm_dataset *part, const struct tm_dataset *whole,
+			   const size_t *rows, size_t n)
+{
+	ck_assert_uint_eq(part->n_samples, n);
+	ck_assert_uint_eq(part->n_features, whole->n_features);
+	ck_assert_uint_eq(part->n_tasks, whole->n_tasks);
+	ck_assert_int_eq(part->x.is_sparse, whole->x.is_sparse);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t f = 0; f < whole->n_features; f++) {
+			float x = feature(whole, rows[i], f), y = feature(part, i, f);
+
+			if (isnan(x))
+				ck_assert(isnan(y));
+			else
+				ck_assert_float_eq(x, y);
+		}
+		for (size_t t = 0; t < whole->n_tasks; t++)
+			ck_assert_int_eq(tm_dataset_label(part, i, t), tm_dataset_label(whole, rows[i], t));
+	}
+}
+
 START_TEST(test_keep_rows)
 {
 	struct tm_dataset *whole = read_ok(data_path(keep_cases[_i].file), NULL);
@@ -865,23 +887,10 @@ START_TEST(test_keep_rows)
 	size_t nnz = 0;
 
 	ck_assert_int_eq(tm_dataset_keep_rows(kept, rows, n, &err), 0);
-	ck_assert_uint_eq(kept->n_samples, n);
 	ck_assert_uint_eq(kept->x.n_rows, n);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t f = 0; f < whole->n_features; f++) {
-			float x = feature(whole, rows[i], f), y = feature(kept, i, f);
-
-			if (isnan(x))
-				ck_assert(isnan(y));
-			else
-				ck_assert_float_eq(x, y);
-		}
-		for (size_t t = 0; t < whole->n_tasks; t++)
-			ck_assert_int_eq(tm_dataset_label(kept, i, t),
-					 tm_dataset_label(whole, rows[i], t));
-		if (whole->x.is_sparse)
-			nnz += whole->x.row_start[rows[i] + 1] - whole->x.row_start[rows[i]];
-	}
+	assert_rows_of(kept, whole, rows, n);
+	for (size_t i = 0; whole->x.is_sparse && i < n; i++)
+		nnz += whole->x.row_start[rows[i] + 1] - whole->x.row_start[rows[i]];
 	if (whole->x.is_sparse) {
 		ck_assert_uint_eq(kept->x.nnz, nnz);
 		ck_assert_uint_eq(kept->x.row_start[n], nnz);
@@ -911,28 +920,6 @@ START_TEST(test_keep_rows_refused)
 	tm_dataset_destroy(same);
 }
 END_TEST
-
-/* assert_rows_of - row i of @part is row rows[i] of @whole: features (NaN too) and labels. */
-static void assert_rows_of(const struct tm_dataset *part, const struct tm_dataset *whole,
-			   const size_t *rows, size_t n)
-{
-	ck_assert_uint_eq(part->n_samples, n);
-	ck_assert_uint_eq(part->n_features, whole->n_features);
-	ck_assert_uint_eq(part->n_tasks, whole->n_tasks);
-	ck_assert_int_eq(part->x.is_sparse, whole->x.is_sparse);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t f = 0; f < whole->n_features; f++) {
-			float x = feature(whole, rows[i], f), y = feature(part, i, f);
-
-			if (isnan(x))
-				ck_assert(isnan(y));
-			else
-				ck_assert_float_eq(x, y);
-		}
-		for (size_t t = 0; t < whole->n_tasks; t++)
-			ck_assert_int_eq(tm_dataset_label(part, i, t), tm_dataset_label(whole, rows[i], t));
-	}
-}
 
 /* unpack_copy - tm_dataset_unpack of a copy of @length bytes (unpack takes its bytes over). */
 static int unpack_copy(struct tm_dataset **out, const void *bytes, size_t length,
