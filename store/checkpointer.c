@@ -50,7 +50,7 @@ static sqlite3 *open_connection(const char *path)
 	sqlite3 *db = NULL;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 10000) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;"
 			 "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_close(db);

@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define STORE_MAX_STATEMENTS 96
+#define STORE_BUSY_TIMEOUT_MS 10000 /* how long a connection waits for a lock */
 
 struct cached_statement {
 	const char *sql; /* the static string it was prepared from (key by address) */

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUSY_TIMEOUT_MS 10000
 
 int store_db_error(struct tm_store *store, struct tm_error *err, const char *what)
 {
@@ -298,7 +297,7 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	 * the database locked for a moment (another process opening it, or
 	 * checkpointing the WAL), and must wait rather than fail.
 	 */
-	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(store->db, 1);
 	if ((rc = check_is_taskmap(store, err)) < 0 || (rc = configure(store, err)) < 0 ||
 	    (rc = store_migrate(store, err)) < 0)

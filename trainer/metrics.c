@@ -238,7 +238,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 	int minority = n_pos <= n_neg ? TM_LABEL_POSITIVE : TM_LABEL_NEGATIVE;
 	int majority = TM_LABEL_POSITIVE + TM_LABEL_NEGATIVE - minority;
 	size_t m = 0, n_buckets = 16, filled = 0; /* table entries */
-	uint64_t below = 0, equal = 0, n_majority = 0, wins; /* pairs, counted whole */
+	uint64_t below = 0, equal = 0, wins; /* pairs, counted whole */
 	uint32_t *sorted;
 	float *values, span;
 	struct buckets b;
@@ -305,8 +305,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 	}
 	/* a majority negative loses to the minority positives above it; a
 	 * majority positive beats the minority negatives below it */
-	n_majority = minority == TM_LABEL_POSITIVE ? n_neg : n_pos;
-	wins = minority == TM_LABEL_POSITIVE ? n_majority * m - below - equal : below;
+	wins = minority == TM_LABEL_POSITIVE ? (uint64_t)n_neg * m - below - equal : below;
 	return ((double)wins + 0.5 * (double)equal) / ((double)n_pos * (double)n_neg);
 }
 
