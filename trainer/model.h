@@ -333,13 +333,13 @@ static inline uint16_t tm_gold_code(float z, int y, float e)
 }
 
 /*
- * tm_recorder_finish_epoch - turn an epoch's @logits (n_samples x n_tasks,
- * e.g. from tm_recorder_swap) into gold-label probabilities: quantised
- * task-major BLOB data (keep all) or folded into the Welford summaries (keep
- * summary). Fills the record's probabilities or summaries pointer (borrowed
- * from the recorder, valid until the next finish_epoch). Touches only the
- * recorder's quantised and summary arrays, so it may run on another thread
- * while tm_recorder_put fills the other buffer.
+ * tm_recorder_finish_epoch - fold an epoch's @logits (n_samples x n_tasks,
+ * e.g. from tm_recorder_swap) into the Welford summaries of a --keep summary
+ * recorder (keep all gets its 16-bit BLOB data from tm_metrics_all's @codes).
+ * Fills the record's summaries pointer (borrowed from the recorder, valid
+ * until the next finish_epoch) and clears its probabilities. Touches only the
+ * recorder's summary arrays, so it may run on another thread while
+ * tm_recorder_put fills the other buffer.
  */
 void tm_recorder_finish_epoch(struct tm_recorder *recorder, const float *logits,
 			      struct tm_epoch_record *record);

@@ -1,9 +1,10 @@
 /*
- * recording.c - the training dynamics of one epoch: the logits of every
- * training sample (from its training batch or a clean pass) turned into the
- * probability of the gold label, p = sigma(z) if y = 1 and 1 - sigma(z) if
- * y = 0, then quantised to 16 bits task-major for the store's BLOBs, or
- * folded into Welford running summaries (--keep summary).
+ * recording.c - the training dynamics of one epoch: the buffers that hold
+ * the logits of every training sample (from its training batch or a clean
+ * pass) and, for --keep all, their 16-bit codes task-major (made by the
+ * metrics pass, tm_metrics_all), and the Welford running summaries of
+ * --keep summary, folded here from the probability of the gold label,
+ * p = sigma(z) if y = 1 and 1 - sigma(z) if y = 0.
  */
 #include "model.h"
 
@@ -12,8 +13,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BLOCK 64 /* transpose tile: 64 samples x 64 tasks stay in L1 */
 
 double tm_gold_probability(float z, int y)
 {
@@ -114,41 +113,12 @@ const uint16_t *tm_recorder_swap_quantised(struct tm_recorder *recorder)
 
 /*
  * quantise - the 16-bit code of the gold-label probability of logit @z for a
- * present label @y, computed in float (ample for 16 bits). The one place the
- * stored value is made, for BLOBs and summaries alike.
+ * present label @y: tm_gold_code, the formula the BLOBs' codes use too
+ * (metrics.c), so a summary equals what the BLOBs would give.
  */
 static inline uint16_t quantise(float z, int y)
 {
 	return tm_gold_code(z, y, tm_exp_negabs(z));
-}
-
-/* quantise_tile - samples [i0, i1) x tasks [t0, t1) of @logits into task-major u16. */
-static void quantise_tile(struct tm_recorder *r, const float *logits, size_t i0, size_t i1,
-			  size_t t0, size_t t1)
-{
-	size_t n = r->n_samples, n_tasks = r->n_tasks;
-
-	for (size_t t = t0; t < t1; t++) {
-		uint16_t *out = r->quantised + t * n;
-
-		for (size_t i = i0; i < i1; i++) {
-			size_t k = i * n_tasks + t;
-			int y = r->labels[k];
-
-			out[i] = y == TM_LABEL_MISSING ? TM_DYNAMICS_MISSING
-				: quantise(logits[k], y);
-		}
-	}
-}
-
-static void quantise_all(struct tm_recorder *r, const float *logits)
-{
-	for (size_t i0 = 0; i0 < r->n_samples; i0 += BLOCK) {
-		size_t i1 = i0 + BLOCK < r->n_samples ? i0 + BLOCK : r->n_samples;
-
-		for (size_t t0 = 0; t0 < r->n_tasks; t0 += BLOCK)
-			quantise_tile(r, logits, i0, i1, t0, t0 + BLOCK < r->n_tasks ? t0 + BLOCK : r->n_tasks);
-	}
 }
 
 /*
@@ -184,12 +154,6 @@ void tm_recorder_finish_epoch(struct tm_recorder *recorder, const float *logits,
 			      struct tm_epoch_record *record)
 {
 	record->probabilities = NULL;
-	record->summaries = NULL;
-	if (recorder->keep == TM_KEEP_ALL) {
-		quantise_all(recorder, logits);
-		record->probabilities = recorder->quantised;
-		return;
-	}
 	fold_summaries(recorder, logits);
 	recorder->n_epochs++;
 	for (size_t t = 0; t < recorder->n_tasks; t++)
