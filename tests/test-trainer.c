@@ -274,11 +274,14 @@ END_TEST
  * than a block. tm_metrics_losses, which the trainer uses for the
  * weighting while the writer thread makes the rest, must give its losses
  * to the bit, and the writer's form (task-major labels, those losses)
- * the same records.
+ * the same records. Looped: with the AUC's vector forms (where the
+ * processor has them) and with the plain C forms.
  */
 START_TEST(metrics_all_auc_matches_plain_auc)
 {
 	size_t n = 700, n_tasks = TM_METRICS_BLOCK + 7;
+
+	tm_metrics_vector_kernels(_i == 0);
 	float *logits = malloc(n * n_tasks * sizeof(float)), *column = malloc(n * sizeof(float));
 	float *scratch = malloc(n * sizeof(float));
 	int8_t *labels = malloc(n * n_tasks), *column_labels = malloc(n);
@@ -359,6 +362,7 @@ START_TEST(metrics_all_auc_matches_plain_auc)
 	free(labels);
 	free(column_labels);
 	free(out);
+	tm_metrics_vector_kernels(1);
 }
 END_TEST
 
@@ -939,7 +943,7 @@ Suite *trainer_suite(void)
 	tcase_add_test(model, learns_a_tiny_problem);
 	tcase_add_test(model, loss_matches_double_precision_bce);
 	tcase_add_test(model, roc_auc_counts_ties_as_half);
-	tcase_add_test(model, metrics_all_auc_matches_plain_auc);
+	tcase_add_loop_test(model, metrics_all_auc_matches_plain_auc, 0, 2);
 	tcase_add_test(model, metrics_job_shared_by_two_threads);
 	tcase_add_test(model, weighting_schemes_move_weights_sensibly);
 	suite_add_tcase(suite, model);

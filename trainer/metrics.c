@@ -22,6 +22,10 @@
 #ifdef __SSE2__
 #include <xmmintrin.h>
 #endif
+#if defined(__GNUC__) && defined(__x86_64__)
+#define METRICS_AVX2 /* count_pairs and collect_keys have AVX2 forms, chosen at run time */
+#include <immintrin.h>
+#endif
 
 static int compare_floats(const void *a, const void *b)
 {
@@ -217,27 +221,216 @@ static void bucket_indices(const struct buckets *restrict b, const float *restri
 }
 
 /*
+ * A bucket's entry in lookup_roc_auc's table: the index of the first
+ * sorted value whose bucket is at or after it (low 32 bits) and, when the
+ * bucket holds one value or none, that first value's float bits (high 32
+ * bits; a bucket of none has its first value in a later bucket), else a
+ * NaN: one load tells most lookups all they need.
+ */
+#define WIDE_BUCKET 0x7fc00000u /* a quiet NaN's bits */
+
+static inline uint64_t bucket_entry(uint32_t first, float value)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &value, sizeof(bits));
+	return (uint64_t)bits << 32 | first;
+}
+
+static inline float entry_value(uint64_t entry)
+{
+	uint32_t bits = (uint32_t)(entry >> 32);
+	float value;
+
+	memcpy(&value, &bits, sizeof(value));
+	return value;
+}
+
+/*
+ * The lookups of one chunk of a task's column: its scores, labels and
+ * buckets, the class looked up, and the smaller class's bucket table and
+ * sorted values.
+ */
+struct lookup {
+	const float *scores;
+	const int8_t *labels;
+	uint32_t at[LOOKUP_CHUNK];
+	int majority;
+	const uint64_t *table;
+	const float *values;
+};
+
+/*
+ * count_one - for sample @k of @c: the sorted values below its score and
+ * those equal to it, added to @below and @equal. An empty bucket's first
+ * value lies in a later bucket, so it is above the score (the bucket never
+ * decreases): neither below it nor equal, as the comparisons find. A
+ * bucket of several values (or of a NaN) is searched.
+ */
+static inline void count_one(const struct lookup *c, size_t k, uint64_t *below, uint64_t *equal)
+{
+	float score = c->scores[k];
+	uint64_t entry = c->table[c->at[k]];
+	float value = entry_value(entry);
+	uint32_t first = (uint32_t)entry, end;
+	size_t lower;
+
+	if (__builtin_expect(!isnan(value), 1)) {
+		*below += first + (value < score);
+		*equal += value == score;
+		return;
+	}
+	end = (uint32_t)c->table[c->at[k] + 1];
+	lower = lower_bound(c->values + first, end - first, score);
+	*below += first + lower;
+	*equal += upper_bound(c->values + first, end - first, score) - lower;
+}
+
+static void count_pairs_plain(const struct lookup *c, size_t n, uint64_t *below, uint64_t *equal)
+{
+	for (size_t k = 0; k < n; k++)
+		if (c->labels[k] == c->majority)
+			count_one(c, k, below, equal);
+}
+
+static size_t collect_keys_plain(const float *scores, const int8_t *labels, size_t n,
+				 int minority, uint32_t *keys)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) /* the smaller class: a rare, predictable branch */
+		if (labels[i] == minority)
+			keys[m++] = sort_key(scores[i]);
+	return m;
+}
+
+#ifdef METRICS_AVX2
+/*
+ * count_pairs_avx2 - count_pairs_plain 8 samples at a time: the entries
+ * are gathered, the one-comparison case counted in the lanes, and the
+ * lanes of wide buckets go to count_one. The same integer counts.
+ */
+__attribute__((target("avx2")))
+static void count_pairs_avx2(const struct lookup *c, size_t n, uint64_t *below, uint64_t *equal)
+{
+	const __m256i majority = _mm256_set1_epi32(c->majority);
+	const long long *table = (const long long *)c->table;
+	__m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256(); /* 64-bit sums */
+	uint64_t ties = 0;
+	size_t k = 0;
+
+	for (; k + 8 <= n; k += 8) {
+		__m256i bucket = _mm256_loadu_si256((const __m256i *)(c->at + k));
+		__m256 e0 = _mm256_castsi256_ps(_mm256_i32gather_epi64(
+			table, _mm256_castsi256_si128(bucket), 8));
+		__m256 e1 = _mm256_castsi256_ps(_mm256_i32gather_epi64(
+			table, _mm256_extracti128_si256(bucket, 1), 8));
+		/* the entries' halves apart, in lane order 0 1 4 5 2 3 6 7, then reordered */
+		__m256i first = _mm256_permute4x64_epi64(_mm256_castps_si256(
+			_mm256_shuffle_ps(e0, e1, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0));
+		__m256 value = _mm256_castsi256_ps(_mm256_permute4x64_epi64(_mm256_castps_si256(
+			_mm256_shuffle_ps(e0, e1, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
+		__m256 score = _mm256_loadu_ps(c->scores + k);
+		__m256i label = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(c->labels + k)));
+		__m256i mine = _mm256_cmpeq_epi32(label, majority);
+		__m256i wide = _mm256_castps_si256(_mm256_cmp_ps(value, value, _CMP_UNORD_Q));
+		__m256i simple = _mm256_andnot_si256(wide, mine);
+		__m256i less = _mm256_castps_si256(_mm256_cmp_ps(value, score, _CMP_LT_OQ));
+		__m256 same = _mm256_cmp_ps(value, score, _CMP_EQ_OQ);
+		/* first + (value < score), the comparison's mask being -1 */
+		__m256i counts = _mm256_and_si256(_mm256_sub_epi32(first, less), simple);
+		unsigned rest = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+			_mm256_and_si256(wide, mine)));
+
+		low = _mm256_add_epi64(low, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(counts)));
+		high = _mm256_add_epi64(high, _mm256_cvtepu32_epi64(
+			_mm256_extracti128_si256(counts, 1)));
+		ties += (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_ps(
+			_mm256_and_ps(same, _mm256_castsi256_ps(simple))));
+		for (; rest; rest &= rest - 1)
+			count_one(c, k + (size_t)__builtin_ctz(rest), below, equal);
+	}
+	low = _mm256_add_epi64(low, high);
+	*below += (uint64_t)_mm256_extract_epi64(low, 0) + (uint64_t)_mm256_extract_epi64(low, 1) +
+		  (uint64_t)_mm256_extract_epi64(low, 2) + (uint64_t)_mm256_extract_epi64(low, 3);
+	*equal += ties;
+	for (; k < n; k++)
+		if (c->labels[k] == c->majority)
+			count_one(c, k, below, equal);
+}
+
+/* collect_keys_avx2 - collect_keys_plain finding the class's samples 32 labels at a time. */
+__attribute__((target("avx2")))
+static size_t collect_keys_avx2(const float *scores, const int8_t *labels, size_t n,
+				int minority, uint32_t *keys)
+{
+	const __m256i wanted = _mm256_set1_epi8((char)minority);
+	size_t m = 0, i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		unsigned hits = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			_mm256_loadu_si256((const __m256i *)(labels + i)), wanted));
+
+		for (; hits; hits &= hits - 1)
+			keys[m++] = sort_key(scores[i + (size_t)__builtin_ctz(hits)]);
+	}
+	return m + collect_keys_plain(scores + i, labels + i, n - i, minority, keys + m);
+}
+#endif
+
+static int vector_kernels = 1; /* tm_metrics_vector_kernels */
+
+void tm_metrics_vector_kernels(int on)
+{
+	vector_kernels = on;
+}
+
+/* count_pairs - over @n samples of chunk @c, in AVX2 where the processor has it. */
+static void count_pairs(const struct lookup *c, size_t n, uint64_t *below, uint64_t *equal)
+{
+#ifdef METRICS_AVX2
+	if (vector_kernels && __builtin_cpu_supports("avx2")) {
+		count_pairs_avx2(c, n, below, equal);
+		return;
+	}
+#endif
+	count_pairs_plain(c, n, below, equal);
+}
+
+/* collect_keys - the sort keys of the samples labelled @minority, in sample order. */
+static size_t collect_keys(const float *scores, const int8_t *labels, size_t n, int minority,
+			   uint32_t *keys)
+{
+#ifdef METRICS_AVX2
+	if (vector_kernels && __builtin_cpu_supports("avx2"))
+		return collect_keys_avx2(scores, labels, n, minority, keys);
+#endif
+	return collect_keys_plain(scores, labels, n, minority, keys);
+}
+
+/*
  * lookup_roc_auc - the AUC of tm_metrics_roc_auc, exactly, from a task's
  * column of @n scores and labels with @n_pos positives and @n_neg
  * negatives: the smaller class's sort keys are radix-sorted, and a table
  * of where each bucket (struct buckets, up to 8 per key) starts among
- * them lets each member of the larger class find the sorted keys below
- * and equal to its own in O(1): one comparison when its bucket holds one
- * key or none, a binary search within the bucket otherwise (clusters,
+ * them, with the bucket's value when it holds one or none (bucket_entry),
+ * lets each member of the larger class find the sorted keys below and
+ * equal to its own in O(1): one load and one comparison, 8 lanes at a
+ * time with AVX2, or a binary search within a wider bucket (clusters,
  * ties). Since the bucket never decreases with the score, only scores in
  * the same bucket need comparing (as floats, in which -0 == +0 as in the
  * keys; a NaN, which no finite training produces, is not ordered like the
  * plain form). The pair counts are integers, summed exactly, so the value
  * equals the sorted-merge form to the bit. @keys and @scratch hold n keys
- * each, @table 2 n + 18 entries.
+ * each, @table 2 n + 18 entries (8-byte aligned).
  */
 static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n,
 			     size_t n_pos, size_t n_neg, uint32_t *keys, uint32_t *scratch,
-			     uint32_t *table)
+			     uint64_t *table)
 {
 	int minority = n_pos <= n_neg ? TM_LABEL_POSITIVE : TM_LABEL_NEGATIVE;
 	int majority = TM_LABEL_POSITIVE + TM_LABEL_NEGATIVE - minority;
-	size_t m = 0, n_buckets = 16, filled = 0; /* table entries */
+	size_t m, n_buckets = 16, filled = 0; /* table entries */
 	uint64_t below = 0, equal = 0, wins; /* pairs, counted whole */
 	uint32_t *sorted;
 	float *values, span;
@@ -245,9 +438,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 
 	if (!n_pos || !n_neg)
 		return NAN;
-	for (size_t i = 0; i < n; i++) /* the smaller class: a rare, predictable branch */
-		if (labels[i] == minority)
-			keys[m++] = sort_key(scores[i]);
+	m = collect_keys(scores, labels, n, minority, keys);
 	sorted = radix_sort_keys(keys, scratch, m);
 	/* 8 per key where the table fits its 2 n + 18 entries: a clustered class
 	 * (most tasks' positives) then rarely puts two keys in one bucket */
@@ -266,42 +457,25 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 	values = (float *)(sorted == keys ? scratch : keys);
 	for (size_t j = 0; j < m; j++)
 		values[j] = key_value(sorted[j]);
-	/* table[k] = the first sorted value whose bucket is >= k; table[last + 1] = m */
-	for (size_t j = 0; j < m; j++)
-		for (uint32_t bucket = bucket_of(&b, values[j]); filled <= bucket; filled++)
-			table[filled] = (uint32_t)j;
+	/* the entries of buckets [0, last]; table[last + 1] points past the values */
+	for (size_t j = 0, bucket, next = bucket_of(&b, values[0]); j < m; j++) {
+		bucket = next;
+		next = j + 1 < m ? bucket_of(&b, values[j + 1]) : SIZE_MAX;
+		for (; filled < bucket; filled++) /* empty buckets */
+			table[filled] = bucket_entry((uint32_t)j, values[j]);
+		if (filled == bucket) /* j is its bucket's first value */
+			table[filled++] = bucket_entry((uint32_t)j, next == bucket
+						       ? entry_value((uint64_t)WIDE_BUCKET << 32)
+						       : values[j]);
+	}
 	for (; filled <= (size_t)b.last + 1; filled++)
-		table[filled] = (uint32_t)m;
+		table[filled] = bucket_entry((uint32_t)m, 0);
 	for (size_t i0 = 0; i0 < n; i0 += LOOKUP_CHUNK) {
 		size_t width = n - i0 < LOOKUP_CHUNK ? n - i0 : LOOKUP_CHUNK;
-		uint32_t at[LOOKUP_CHUNK];
+		struct lookup chunk = { scores + i0, labels + i0, { 0 }, majority, table, values };
 
-		bucket_indices(&b, scores + i0, width, at);
-		for (size_t k = 0; k < width; k++) {
-			float score = scores[i0 + k];
-			uint32_t first, end;
-
-			if (labels[i0 + k] != majority)
-				continue;
-			first = table[at[k]];
-			end = table[at[k] + 1];
-			/*
-			 * An empty bucket's first value lies in a later bucket, so it is
-			 * above the score (the bucket never decreases): neither below it
-			 * nor equal, as the comparisons find.
-			 */
-			if (__builtin_expect(end - first <= 1, 1)) {
-				float value = values[first];
-
-				below += first + (value < score);
-				equal += value == score;
-			} else {
-				size_t lower = lower_bound(values + first, end - first, score);
-
-				below += first + lower;
-				equal += upper_bound(values + first, end - first, score) - lower;
-			}
-		}
+		bucket_indices(&b, chunk.scores, width, chunk.at);
+		count_pairs(&chunk, width, &below, &equal);
 	}
 	/* a majority negative loses to the minority positives above it; a
 	 * majority positive beats the minority negatives below it */
@@ -381,7 +555,7 @@ static size_t record_codes(const float *restrict logits, const int8_t *restrict 
  */
 static void task_metrics(const float *restrict logits, const int8_t *restrict labels, size_t n,
 			 const double *known_loss, uint32_t *keys, uint32_t *sorted,
-			 uint32_t *table, uint16_t *restrict codes,
+			 uint64_t *table, uint16_t *restrict codes,
 			 struct tm_task_metrics_record *out)
 {
 	size_t right = 0, positives = 0, labelled = 0;
@@ -600,7 +774,8 @@ int tm_metrics_job_work(struct tm_metrics_job *job, struct tm_error *err)
 	size_t stride = n_rows + 1; /* a column, padded so that no buffer has size 0 */
 	float *columns = malloc(TM_METRICS_BLOCK * stride * sizeof(float));
 	int8_t *column_labels = job->labels_by_task ? NULL : malloc(TM_METRICS_BLOCK * stride);
-	uint32_t *keys = malloc((4 * n_rows + 18) * sizeof(uint32_t));
+	/* two arrays of n keys, then the bucket table's 2 n + 18 entries */
+	uint32_t *keys = malloc((2 * n_rows + 2 * (2 * n_rows + 18)) * sizeof(uint32_t));
 
 	if (!columns || (!job->labels_by_task && !column_labels) || !keys) {
 		free(columns);
@@ -621,7 +796,7 @@ int tm_metrics_job_work(struct tm_metrics_job *job, struct tm_error *err)
 			task_metrics(columns + b * n_rows, job->labels_by_task
 				     ? job->labels_by_task + t * n_rows : column_labels + b * n_rows,
 				     n_rows, job->loss ? job->loss + t : NULL, keys, keys + n_rows,
-				     keys + 2 * n_rows, job->codes ? job->codes + t * n_rows : NULL,
+				     (uint64_t *)(keys + 2 * n_rows), job->codes ? job->codes + t * n_rows : NULL,
 				     &job->out[t]);
 		}
 		finish_block(job);

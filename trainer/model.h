@@ -350,6 +350,14 @@ double tm_gold_probability(float z, int y);
 /* ---- metrics (metrics.c) ----------------------------------------------------- */
 
 /*
+ * tm_metrics_vector_kernels - whether the metrics' AUC may use its AVX2
+ * forms where the processor has them (on by default); off, the plain C
+ * forms run, with the same results. For tests and benchmarks, which
+ * compare the two; set it while no metrics run.
+ */
+void tm_metrics_vector_kernels(int on);
+
+/*
  * tm_metrics_task - loss (mean BCE), accuracy (z >= 0 predicts positive)
  * and ROC-AUC (ties count one half) of task @task over @n_rows rows of
  * sample-major @logits / @labels with @n_tasks columns. @scratch holds
