@@ -3,13 +3,20 @@
  * same run with recording on and off (medians of several repeats, in one
  * process, the data read once), reports the achieved FLOP/s next to
  * OpenBLAS sgemm on the same matrix shapes, the recording overhead and the
- * database bytes per recorded value.
+ * database bytes per recorded value. The overhead twice: the ratio of the
+ * median times, and the median and range of the ratios of each repeat's
+ * pair (run one after the other, so they share the machine's mood), with
+ * the process's CPU seconds (all threads, user + system) of each mode.
  *
- * Usage: bench-trainer DATA XML [EPOCHS [REPEATS]]   (prints Markdown rows)
+ * Usage: bench-trainer DATA XML [EPOCHS [REPEATS]]   (prints a Markdown row:
+ * data, shape, median wall with and without recording, their ratio, the
+ * paired ratios' median (lowest-highest), median CPU with and without,
+ * GFLOP/s of the trainer and of sgemm, database bytes per recorded value)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +35,16 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* cpu_seconds - user + system CPU of the process so far, all threads. */
+static double cpu_seconds(void)
+{
+	struct rusage usage;
+
+	getrusage(RUSAGE_SELF, &usage);
+	return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+	       (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
 }
 
 static double median(double *x, size_t n)
@@ -99,9 +116,12 @@ static off_t file_size(const char *path)
 	return size + (stat(wal, &st) == 0 ? st.st_size : 0);
 }
 
-/* one_run - seconds of a whole training run into a fresh database @db. */
+/*
+ * one_run - seconds of a whole training run into a fresh database @db; its
+ * CPU seconds into @cpu.
+ */
 static double one_run(const char *db, struct tm_dataset *d, const struct tm_split *split,
-		      const struct tm_trainer_config *c, off_t *bytes)
+		      const struct tm_trainer_config *c, off_t *bytes, double *cpu)
 {
 	struct tm_store *store = NULL;
 	struct tm_error err = { 0 };
@@ -116,12 +136,14 @@ static double one_run(const char *db, struct tm_dataset *d, const struct tm_spli
 		fprintf(stderr, "bench-trainer: %s\n", err.message);
 		exit(1);
 	}
+	*cpu = cpu_seconds();
 	start = now();
 	if (tm_train_run(store, d, split, c, NULL, &run_id, &err) < 0) {
 		fprintf(stderr, "bench-trainer: %s\n", err.message);
 		exit(1);
 	}
 	start = now() - start;
+	*cpu = cpu_seconds() - *cpu;
 	tm_store_close(store);
 	*bytes = file_size(db);
 	return start;
@@ -136,7 +158,8 @@ int main(int argc, char **argv)
 	struct tm_trainer_config c;
 	size_t epochs = argc > 3 ? strtoul(argv[3], NULL, 10) : 3;
 	size_t repeats = argc > 4 ? strtoul(argv[4], NULL, 10) : 3;
-	double with[16], without[16], t_with, t_without, flops;
+	double with[16], without[16], pairs[16], cpu_with[16], cpu_without[16];
+	double t_with, t_without, paired, flops;
 	off_t bytes_with = 0, bytes_without = 0;
 	char db[64], lock[80];
 
@@ -159,16 +182,21 @@ int main(int argc, char **argv)
 	c.source.data_path = argv[1];
 	for (size_t r = 0; r < repeats; r++) {
 		c.record = TM_RECORD_TRAIN_PASS;
-		with[r] = one_run(db, d, &split, &c, &bytes_with);
+		with[r] = one_run(db, d, &split, &c, &bytes_with, &cpu_with[r]);
 		c.record = TM_RECORD_NONE;
-		without[r] = one_run(db, d, &split, &c, &bytes_without);
+		without[r] = one_run(db, d, &split, &c, &bytes_without, &cpu_without[r]);
+		pairs[r] = with[r] / without[r];
 	}
 	t_with = median(with, repeats);
 	t_without = median(without, repeats);
+	paired = median(pairs, repeats); /* sorts them: pairs[0] is the lowest */
 	flops = flops_per_sample(d, &c) * (double)split.n_train * (double)epochs;
-	printf("| %s | %zu x %zu %s, %zu tasks, %zu train | %.3f s | %.3f s | %.3f | %.2f GFLOP/s | %.2f GFLOP/s | %.2f |\n",
+	printf("| %s | %zu x %zu %s, %zu tasks, %zu train | %.3f s | %.3f s | %.3f |"
+	       " %.3f (%.3f-%.3f) | %.2f s | %.2f s | %.2f GFLOP/s | %.2f GFLOP/s | %.2f |\n",
 	       d->name, d->n_samples, d->n_features, d->x.is_sparse ? "sparse" : "dense", d->n_tasks,
-	       split.n_train, t_with, t_without, t_with / t_without, flops / t_without * 1e-9,
+	       split.n_train, t_with, t_without, t_with / t_without, paired,
+	       pairs[0], pairs[repeats - 1], median(cpu_with, repeats),
+	       median(cpu_without, repeats), flops / t_without * 1e-9,
 	       sgemm_flops(d, &c, 200) * 1e-9,
 	       (double)(bytes_with - bytes_without) /
 		       ((double)d->n_tasks * (double)split.n_train * (double)epochs));
