@@ -267,6 +267,57 @@ START_TEST(roc_auc_counts_ties_as_half)
 END_TEST
 
 /*
+ * The AUC's vector and plain forms at the edges of their loops: columns
+ * shorter than a vector, than the 32 labels the class collection reads at
+ * a time and than a lookup chunk, and just past each, with the smaller
+ * class from one sample to half of them, all-equal scores (one bucket)
+ * and scores spread or clustered: the same AUC as the O(n log n) form, to
+ * the bit, either way.
+ */
+START_TEST(metrics_auc_forms_agree_at_loop_edges)
+{
+	static const size_t lengths[] = { 2, 7, 8, 9, 31, 32, 33, 255, 256, 257, 520 };
+	gsl_rng *rng = tm_rng_create(5);
+	float *scores = malloc(520 * sizeof(float)), *scratch = malloc(520 * sizeof(float));
+	int8_t *labels = malloc(520);
+	struct tm_task_metrics_record vector, plain;
+
+	for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+		size_t n = lengths[l];
+
+		for (int shape = 0; shape < 4; shape++) {
+			for (size_t i = 0; i < n; i++) {
+				double u = gsl_rng_uniform(rng);
+
+				/* spread; clustered in a few values; all equal; one class rare */
+				scores[i] = shape == 0 ? (float)gsl_ran_gaussian(rng, 2)
+					: shape == 1 ? (float)((int)(u * 3)) * 0.25f
+					: shape == 2 ? 1.5f : (float)gsl_ran_gaussian(rng, 0.01);
+				labels[i] = shape == 3 ? (i % 5 == 1) : gsl_rng_uniform(rng) < 0.5;
+			}
+			labels[0] = TM_LABEL_POSITIVE; /* both classes present */
+			labels[n - 1] = TM_LABEL_NEGATIVE;
+			tm_metrics_vector_kernels(1);
+			ck_assert_int_eq(tm_metrics_all(scores, labels, NULL, NULL, n, 1, &vector,
+							NULL, NULL), 0);
+			tm_metrics_vector_kernels(0);
+			ck_assert_int_eq(tm_metrics_all(scores, labels, NULL, NULL, n, 1, &plain,
+							NULL, NULL), 0);
+			ck_assert_msg(vector.roc_auc == plain.roc_auc &&
+				      plain.roc_auc == tm_metrics_roc_auc(scores, labels, n, 1, scratch),
+				      "n %zu shape %d: %.17g %.17g", n, shape, vector.roc_auc,
+				      plain.roc_auc);
+		}
+	}
+	tm_metrics_vector_kernels(1);
+	gsl_rng_free(rng);
+	free(scores);
+	free(scratch);
+	free(labels);
+}
+END_TEST
+
+/*
  * tm_metrics_all sorts by radix on the float bits and looks the larger
  * class up in a bucket table; it must give exactly the AUC of the plain
  * form, with ties (many equal and saturated logits), -0 and +0, missing
@@ -944,6 +995,7 @@ Suite *trainer_suite(void)
 	tcase_add_test(model, loss_matches_double_precision_bce);
 	tcase_add_test(model, roc_auc_counts_ties_as_half);
 	tcase_add_loop_test(model, metrics_all_auc_matches_plain_auc, 0, 2);
+	tcase_add_test(model, metrics_auc_forms_agree_at_loop_edges);
 	tcase_add_test(model, metrics_job_shared_by_two_threads);
 	tcase_add_test(model, weighting_schemes_move_weights_sensibly);
 	suite_add_tcase(suite, model);
