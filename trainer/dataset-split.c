@@ -134,6 +134,41 @@ void tm_split_release(struct tm_split *split)
 	memset(split, 0, sizeof(*split));
 }
 
+#define COUNT_TASKS 512                 /* tasks counted at a time, on the stack */
+#define COUNT_ROWS ((size_t)1 << 30) /* rows counted in 32 bits before they are added up */
+
+/*
+ * count_labels - add the labelled and positive samples among @rows of
+ * tasks [@t0, @t0 + COUNT_TASKS) to @out: rows outer and tasks inner, into
+ * 32-bit counters on the stack, so that the inner loop vectorises (983
+ * tasks x 9 044 rows on delicious, twice per run).
+ */
+static void count_labels(const struct tm_dataset *dataset, const size_t *rows, size_t n_rows,
+			 size_t t0, struct tm_task_check *out)
+{
+	size_t T = dataset->n_tasks, width = T - t0 < COUNT_TASKS ? T - t0 : COUNT_TASKS;
+	uint32_t labelled[COUNT_TASKS], positives[COUNT_TASKS];
+
+	for (size_t i0 = 0; i0 < n_rows; i0 += COUNT_ROWS) {
+		size_t i1 = n_rows - i0 < COUNT_ROWS ? n_rows : i0 + COUNT_ROWS;
+
+		memset(labelled, 0, sizeof(labelled));
+		memset(positives, 0, sizeof(positives));
+		for (size_t i = i0; i < i1; i++) {
+			const int8_t *labels = dataset->labels + rows[i] * T + t0;
+
+			for (size_t t = 0; t < width; t++) {
+				labelled[t] += labels[t] != TM_LABEL_MISSING;
+				positives[t] += labels[t] == TM_LABEL_POSITIVE;
+			}
+		}
+		for (size_t t = 0; t < width; t++) {
+			out[t0 + t].labelled += labelled[t];
+			out[t0 + t].positives += positives[t];
+		}
+	}
+}
+
 size_t tm_dataset_check_tasks(const struct tm_dataset *dataset, const size_t *rows,
 			      size_t n_rows, size_t min_labelled, struct tm_task_check *out)
 {
@@ -144,14 +179,8 @@ size_t tm_dataset_check_tasks(const struct tm_dataset *dataset, const size_t *ro
 		out[t].labelled = 0;
 		out[t].excluded = NULL;
 	}
-	for (size_t i = 0; i < n_rows; i++) {
-		const int8_t *labels = dataset->labels + rows[i] * dataset->n_tasks;
-
-		for (size_t t = 0; t < dataset->n_tasks; t++) {
-			out[t].labelled += labels[t] != TM_LABEL_MISSING;
-			out[t].positives += labels[t] == TM_LABEL_POSITIVE;
-		}
-	}
+	for (size_t t0 = 0; t0 < dataset->n_tasks; t0 += COUNT_TASKS)
+		count_labels(dataset, rows, n_rows, t0, out);
 	for (size_t t = 0; t < dataset->n_tasks; t++) {
 		if (out[t].positives == 0)
 			out[t].excluded = "no positive sample in the training split";
