@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 int store_db_error(struct tm_store *store, struct tm_error *err, const char *what)
 {
 	int saved_errno = errno; /* of the system call that failed, when one did */

@@ -227,8 +227,6 @@ static void bucket_indices(const struct buckets *restrict b, const float *restri
  * bits; a bucket of none has its first value in a later bucket), else a
  * NaN: one load tells most lookups all they need.
  */
-#define WIDE_BUCKET 0x7fc00000u /* a quiet NaN's bits */
-
 static inline uint64_t bucket_entry(uint32_t first, float value)
 {
 	uint32_t bits;
@@ -464,9 +462,7 @@ static double lookup_roc_auc(const float *scores, const int8_t *labels, size_t n
 		for (; filled < bucket; filled++) /* empty buckets */
 			table[filled] = bucket_entry((uint32_t)j, values[j]);
 		if (filled == bucket) /* j is its bucket's first value */
-			table[filled++] = bucket_entry((uint32_t)j, next == bucket
-						       ? entry_value((uint64_t)WIDE_BUCKET << 32)
-						       : values[j]);
+			table[filled++] = bucket_entry((uint32_t)j, next == bucket ? NAN : values[j]);
 	}
 	for (; filled <= (size_t)b.last + 1; filled++)
 		table[filled] = bucket_entry((uint32_t)m, 0);

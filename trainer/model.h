@@ -234,15 +234,11 @@ int tm_recorder_create(struct tm_recorder **out, size_t n_samples, size_t n_task
 		       struct tm_error *err);
 void tm_recorder_destroy(struct tm_recorder *recorder);
 
-/* tm_recorder_put - copy @n_rows logit rows of a batch to their @positions. */
-void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
-		     size_t n_rows, const float *logits);
-
 /*
- * tm_recorder_swap - hand over the logits tm_recorder_put filled this epoch
- * and give put the other of two buffers (allocated at the first swap), so
- * that one epoch is quantised and stored on another thread while the next
- * trains. Returns the filled buffer (borrowed, valid until the swap after
+ * tm_recorder_swap - hand over the logits the training loop filled this
+ * epoch (@logits) and give it the other of two buffers (allocated at the
+ * first swap), so that one epoch is quantised and stored on another thread
+ * while the next trains. Returns the filled buffer (borrowed, valid until the swap after
  * next), or NULL when out of memory (nothing swapped).
  */
 const float *tm_recorder_swap(struct tm_recorder *recorder);
@@ -338,8 +334,8 @@ static inline uint16_t tm_gold_code(float z, int y, float e)
  * recorder (keep all gets its 16-bit BLOB data from tm_metrics_all's @codes).
  * Fills the record's summaries pointer (borrowed from the recorder, valid
  * until the next finish_epoch) and clears its probabilities. Touches only the
- * recorder's summary arrays, so it may run on another thread while
- * tm_recorder_put fills the other buffer.
+ * recorder's summary arrays, so it may run on another thread while the
+ * training loop fills the other buffer.
  */
 void tm_recorder_finish_epoch(struct tm_recorder *recorder, const float *logits,
 			      struct tm_epoch_record *record);

@@ -75,16 +75,6 @@ void tm_recorder_destroy(struct tm_recorder *recorder)
 	free(recorder);
 }
 
-void tm_recorder_put(struct tm_recorder *recorder, const size_t *positions,
-		     size_t n_rows, const float *logits)
-{
-	size_t n_tasks = recorder->n_tasks;
-
-	for (size_t i = 0; i < n_rows; i++)
-		memcpy(recorder->logits + positions[i] * n_tasks, logits + i * n_tasks,
-		       n_tasks * sizeof(float));
-}
-
 const float *tm_recorder_swap(struct tm_recorder *recorder)
 {
 	float *filled = recorder->logits;

@@ -597,12 +597,10 @@ static float *epoch_logits(const struct trainer *tr)
 /* keep_logits - the logits of a batch's @n rows at their local positions @mine. */
 static void keep_logits(struct trainer *tr, const size_t *mine, size_t n, const float *logits)
 {
-	if (tr->recorder) {
-		tm_recorder_put(tr->recorder, mine, n, logits);
-		return;
-	}
+	float *epoch = epoch_logits(tr);
+
 	for (size_t i = 0; i < n; i++)
-		memcpy(tr->shard_logits + mine[i] * tr->n_tasks, logits + i * tr->n_tasks,
+		memcpy(epoch + mine[i] * tr->n_tasks, logits + i * tr->n_tasks,
 		       tr->n_tasks * sizeof(float));
 }
 
