@@ -29,7 +29,7 @@ time_one() {
 	read -r wall user system rss <"$3.time"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$4" "$5" "$1" "$6" "$load" "$wall" \
 		"$(awk "BEGIN { printf \"%.2f\", $user + $system }")" "$((rss / 1024))"
-	rm -f "$3.run.db" "$3.run.db-wal" "$3.run.db-shm"
+	rm -f "$3.run.db" "$3.run.db-journal"
 }
 
 printf 'tasks\tsamples\tbuild\trepeat\tload\twall_s\tcpu_s\tpeak_rss_mb\n'

@@ -4,11 +4,10 @@
  * two splits and a parameter checkpoint every epoch) committed with
  * tm_store_write_epoch into a fresh database, once with the 16-bit
  * recording of every task and sample and once without, alternating. Per
- * epoch it reports the median wall time and the process's CPU time (user
- * and system, all threads: the WAL checkpoints run on a thread of the
- * store), and the close (the last checkpoint). The difference is the part
- * of the recording overhead that SQLite and the kernel take, whatever the
- * trainer does.
+ * epoch it reports the median wall time (with the commit's fsyncs) and the
+ * process's CPU time (user and system), and the close. The difference is
+ * the part of the recording overhead that SQLite and the kernel take,
+ * whatever the trainer does.
  *
  * Usage: bench-store-write [TASKS [SAMPLES [EPOCHS [REPEATS]]]]
  *        (defaults: delicious's 983 tasks and 9044 training samples, 10, 5)
@@ -62,16 +61,14 @@ static int64_t new_run(struct tm_store **store, const char *db, size_t n_tasks)
 	struct tm_run_record run = { .name = "bench", .kind = "train", .status = TM_RUN_RUNNING,
 				     .config_json = "{}", .seed = 1, .n_epochs = 1 };
 	struct tm_task_record *tasks = calloc(n_tasks, sizeof(*tasks));
-	char (*names)[24] = calloc(n_tasks, sizeof(*names)), wal[80];
+	char (*names)[24] = calloc(n_tasks, sizeof(*names));
 	struct tm_error err = { 0 };
 
 	if (!tasks || !names) {
 		fprintf(stderr, "bench-store-write: out of memory\n");
 		exit(1);
 	}
-	snprintf(wal, sizeof(wal), "%s-wal", db);
 	unlink(db);
-	unlink(wal);
 	for (size_t t = 0; t < n_tasks; t++) {
 		snprintf(names[t], sizeof(names[t]), "t%zu", t);
 		tasks[t] = (struct tm_task_record){ .index = (int64_t)t, .name = names[t],

@@ -30,7 +30,7 @@ trap 'rm -rf "$work"' EXIT
 # measure TOOL DATASET THREADS: append "seconds kbytes" to $work/TOOL-DATASET-THREADS
 measure() {
 	local tool=$1 name=$2 threads=$3 arff=$data/$2/$2-train.arff.xz xml=$data/$2/$2.xml
-	rm -f "$work/db" "$work/db-wal" "$work/db-shm" "$work/db.trainers" "$work/rec.npy"
+	rm -f "$work/db" "$work/db-journal" "$work/db.trainers" "$work/rec.npy"
 	# the previous process's dirty pages (torch's 355 MB .npy on delicious) go to disk
 	# now, not during this run, where they would slow this run's fsyncs
 	sync

@@ -18,8 +18,6 @@ struct cached_statement {
 	sqlite3_stmt *stmt;
 };
 
-struct store_checkpointer;
-
 struct tm_store {
 	sqlite3 *db;
 	char *path;
@@ -28,7 +26,6 @@ struct tm_store {
 	int liveness_fd;        /* "<db>.trainers", opened on first use; -1 before */
 	int64_t *claimed;       /* runs this connection claimed (tm_store_claim_run) */
 	size_t n_claimed;
-	struct store_checkpointer *checkpointer; /* writable stores: checkpointer.c */
 	size_t n_cached;
 	struct cached_statement cache[STORE_MAX_STATEMENTS];
 };
@@ -68,20 +65,6 @@ int store_run_alive(struct tm_store *store, int64_t run_id);
 
 /* store_liveness_release - drop the claims and close the lock file. */
 void store_liveness_release(struct tm_store *store);
-
-/*
- * store_checkpointer_start - WAL checkpoints of @store's file on a thread
- * of their own (checkpointer.c) once a commit leaves about @bytes in the
- * WAL, instead of SQLite's automatic ones on the committing connection.
- */
-int store_checkpointer_start(struct tm_store *store, int bytes, struct tm_error *err);
-
-/*
- * store_checkpointer_stop - wait for a checkpoint in progress and end the
- * thread; commits after this no longer ask for checkpoints. No-op without
- * a checkpointer.
- */
-void store_checkpointer_stop(struct tm_store *store);
 
 /* store_migrate - bring the schema to the current version (in transactions). */
 int store_migrate(struct tm_store *store, struct tm_error *err);

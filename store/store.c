@@ -36,6 +36,10 @@ int store_db_error(struct tm_store *store, struct tm_error *err, const char *wha
 	if (system_errno)
 		return tm_error_set(err, tm_code, "%s: %s (%s)", what, sqlite3_errmsg(store->db),
 				    strerror(system_errno));
+	if (code == SQLITE_READONLY_ROLLBACK)
+		return tm_error_set(err, tm_code,
+				    "%s: a process writing it died mid-commit, and its journal can only be rolled back with write access to '%s' and its directory",
+				    what, store->path);
 	return tm_error_set(err, tm_code, "%s: %s", what,
 			    store && store->db ? sqlite3_errmsg(store->db) : "no connection");
 }
@@ -162,14 +166,24 @@ static int check_is_taskmap(struct tm_store *store, struct tm_error *err)
 #define STORE_PAGE_SIZE 16384
 
 /*
- * The WAL is copied back into the database (a checkpoint, with its two
- * fsyncs) once a commit leaves about this many bytes in it, by a thread of
- * its own (checkpointer.c), so the committing connection never waits for
- * it; one delicious epoch is 18 MB, so each is folded back while the next
- * trains, and the WAL stays about one epoch long (docs/schema.md,
- * "Durability").
+ * use_rollback_journal - journal_mode=DELETE for this connection, converting
+ * a file an older taskmap left in WAL mode. Leaving WAL needs the file to
+ * itself: while another connection reads it, SQLite refuses at once (no
+ * busy wait), and this connection stays in WAL (correct, only slower,
+ * SQLite checkpointing it) until a later open converts the file.
  */
-#define STORE_CHECKPOINT_BYTES (16 << 20)
+static int use_rollback_journal(struct tm_store *store, struct tm_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = DELETE", -1, &stmt, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return 0;
+	return store_db_error(store, err, "cannot set the journal mode");
+}
 
 static int configure(struct tm_store *store, struct tm_error *err)
 {
@@ -181,19 +195,17 @@ static int configure(struct tm_store *store, struct tm_error *err)
 	if (store->flags & TM_STORE_READONLY)
 		return 0;
 	/*
-	 * WAL with synchronous=NORMAL: a commit is not fsynced, only checkpoints
-	 * are. Every committed transaction survives the process being killed
-	 * (kill -9, a crash); a power cut or an OS crash can lose the last
-	 * commits, never corrupt the file (docs/schema.md, "Durability"). With
-	 * FULL, the fsync of each epoch's ~18 MB of BLOBs (delicious) cost more
-	 * than the epoch's quantisation and SQLite work together.
+	 * A rollback journal with synchronous=FULL: each commit is fsynced, so a
+	 * committed epoch survives a power cut as well as a killed process
+	 * (docs/schema.md, "Durability"). An epoch's BLOBs are appended to the
+	 * file, which the journal does not copy, so each byte is written once;
+	 * WAL wrote it twice (the WAL, then the checkpoint) and cost a delicious
+	 * run 20 ms more CPU an epoch and 0.2 s more to close (bench/RESULTS.md).
 	 */
 	snprintf(sql, sizeof(sql), "PRAGMA page_size = %d", STORE_PAGE_SIZE);
-	if ((rc = store_exec(store, sql, err)) < 0 ||
-	    (rc = store_exec(store, "PRAGMA journal_mode = WAL", err)) < 0 ||
-	    (rc = store_exec(store, "PRAGMA synchronous = NORMAL", err)) < 0)
+	if ((rc = store_exec(store, sql, err)) < 0 || (rc = use_rollback_journal(store, err)) < 0)
 		return rc;
-	return store_checkpointer_start(store, STORE_CHECKPOINT_BYTES, err);
+	return store_exec(store, "PRAGMA synchronous = FULL", err);
 }
 
 /*
@@ -219,7 +231,8 @@ static int why_not_opened(const char *path, unsigned flags)
 }
 
 /*
- * sidecar_exists - whether "<path><suffix>" exists (SQLite's -wal and -shm).
+ * sidecar_exists - whether "<path><suffix>" exists (SQLite's -journal, -wal
+ * and -shm).
  */
 static int sidecar_exists(const char *path, const char *suffix)
 {
@@ -232,12 +245,13 @@ static int sidecar_exists(const char *path, const char *suffix)
 
 /*
  * immutable_uri - for a read-only open of a database in a directory this
- * process cannot write, with no -wal or -shm file beside it: a URI with
- * immutable=1, else NULL. A WAL database needs its -shm file even to be
- * read, and SQLite cannot create it there; without a -wal file nothing is
- * pending, and nobody can write the database without creating one in that
- * directory, so reading it as immutable reads what is committed. The path
- * is percent-encoded. The result is new (free()).
+ * process cannot write, with no -journal, -wal or -shm file beside it: a
+ * URI with immutable=1, else NULL. A WAL database (left by an older
+ * taskmap) needs its -shm file even to be read, and SQLite cannot create it
+ * there; without a -journal or -wal file nothing is pending, and nobody can
+ * write the database without creating one in that directory, so reading it
+ * as immutable reads what is committed. The path is percent-encoded. The
+ * result is new (free()).
  */
 static char *immutable_uri(const char *path, unsigned flags)
 {
@@ -246,7 +260,8 @@ static char *immutable_uri(const char *path, unsigned flags)
 	int writable;
 
 	if (!(flags & TM_STORE_READONLY) || sidecar_exists(path, "-wal") ||
-	    sidecar_exists(path, "-shm") || !(dir = strdup(path)))
+	    sidecar_exists(path, "-shm") || sidecar_exists(path, "-journal") ||
+	    !(dir = strdup(path)))
 		return NULL;
 	writable = access(strchr(dir, '/') ? dirname(dir) : ".", W_OK) == 0;
 	free(dir);
@@ -258,6 +273,29 @@ static char *immutable_uri(const char *path, unsigned flags)
 			: sprintf(out, "%%%02X", *c);
 	strcpy(out, suffix);
 	return uri;
+}
+
+/*
+ * roll_back_hot_journal - a read-only open finds "<path>-journal" beside the
+ * database: most likely a commit in progress, but if its process died the
+ * journal is "hot" and SQLite must roll it back before anyone reads, which
+ * a read-only connection cannot do (SQLITE_READONLY_ROLLBACK). When this
+ * process may write the file, a short read-write connection reads the
+ * schema, which rolls a hot journal back and leaves a live one alone (its
+ * writer holds a lock). Nothing committed changes; errors are left to the
+ * read-only open that follows.
+ */
+static void roll_back_hot_journal(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (!sidecar_exists(path, "-journal") || access(path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+		sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
 }
 
 int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
@@ -278,6 +316,8 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	}
 	store->flags = flags;
 	store->liveness_fd = -1;
+	if (flags & TM_STORE_READONLY)
+		roll_back_hot_journal(path);
 	if ((uri = immutable_uri(path, flags)))
 		open_flags |= SQLITE_OPEN_URI;
 	if (sqlite3_open_v2(uri ? uri : path, &store->db, open_flags, NULL) != SQLITE_OK) {
@@ -293,8 +333,8 @@ int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 	}
 	/*
 	 * The busy handler comes before the first read: even a reader can find
-	 * the database locked for a moment (another process opening it, or
-	 * checkpointing the WAL), and must wait rather than fail.
+	 * the database locked for a moment (another process committing), and
+	 * must wait rather than fail.
 	 */
 	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(store->db, 1);
@@ -318,7 +358,6 @@ void tm_store_close(struct tm_store *store)
 		sqlite3_finalize(store->cache[i].stmt);
 	if (store->in_transaction)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-	store_checkpointer_stop(store); /* its connection closes first: ours folds the WAL back */
 	sqlite3_close(store->db);
 	store_liveness_release(store);
 	free(store->path);

@@ -34,17 +34,18 @@ enum tm_store_flags {
  * Refuses, without writing a byte, a file that is not an SQLite database or
  * an SQLite database that belongs to another program. On success *@out owns
  * the connection: free with tm_store_close(). On failure *@out is NULL.
- * A writable store checkpoints its WAL on a thread of its own, started by
- * the first large commit (docs/schema.md, "Durability"); a connection is
- * still used by one thread at a time.
+ * A writable store commits through a rollback journal, fsynced
+ * (docs/schema.md, "Durability"), and converts a file an older taskmap left
+ * in WAL mode. A read-only open first rolls back the journal of a writer
+ * that died mid-commit, when this process may write the file. A connection
+ * is used by one thread at a time.
  */
 int tm_store_open(struct tm_store **out, const char *path, unsigned flags,
 		  struct tm_error *err);
 
 /*
- * tm_store_close - finalize statements, wait for a checkpoint in progress
- * and end the checkpoint thread, then close (folding the WAL back when this
- * is the last connection); accepts NULL.
+ * tm_store_close - roll back an open transaction, finalize statements and
+ * close; accepts NULL.
  */
 void tm_store_close(struct tm_store *store);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Readers and a second writer beside a running `taskmap train`: runs,
 # tasks, query, recommend, report and analyze of another run, over and over
-# while train commits epoch after epoch (WAL; writers wait for each other
-# through the busy timeout). Every command must succeed with nothing on
+# while train commits epoch after epoch (a rollback journal: a commit waits
+# for the readers of the moment, readers wait out a commit, writers wait for
+# each other, all through the busy timeout). Every command must succeed with nothing on
 # stderr, and the training run must end as it would alone. A 20-epoch run
 # takes a few seconds on a fast, idle build, less than a few reader rounds,
 # so when it ends before 6 rounds another one starts (at most 5 writers).
@@ -83,8 +84,8 @@ contains busy-done-text "$work/out" "$writers|$writers"
 check integrity 0 sqlite3 taskmap.db "PRAGMA integrity_check"
 contains integrity-ok "$work/out" "ok"
 
-# A reader in a directory it cannot write (no -shm can be created there):
-# the database was left in WAL mode, so a read-only open needs care.
+# A reader in a directory it cannot write (no journal could be rolled back
+# there): reads what is committed.
 if [ "$(id -u)" != 0 ]; then
 	mkdir ro && cp taskmap.db ro/ && chmod 555 ro
 	check read-only-directory 0 $T --db ro/taskmap.db runs

@@ -90,7 +90,7 @@ static inline struct tm_store *fuzz_store(void)
 	fuzz_store_handle = NULL;
 	fuzz_dir_file(path, sizeof(path), "fuzz.db");
 	for (size_t i = 0; i < 4; i++) {
-		static const char *const suffixes[] = { "", "-wal", "-shm", ".trainers" };
+		static const char *const suffixes[] = { "", "-journal", "-wal", "-shm", ".trainers" };
 		char file[340];
 
 		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
