@@ -196,9 +196,10 @@ static const char insert_metric_sql[] =
 	"INSERT INTO task_metrics (run_id, epoch, task_index, split, loss, accuracy, roc_auc)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char insert_checkpoint_sql[] =
-	"INSERT INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
-	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id) DO UPDATE SET epoch = excluded.epoch,"
-	" parameters = excluded.parameters, optimizer = excluded.optimizer, extra = excluded.extra";
+	"INSERT OR REPLACE INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char delete_older_checkpoints_sql[] =
+	"DELETE FROM checkpoints WHERE run_id = ?1 AND epoch < ?2";
 static const char advance_run_sql[] =
 	"UPDATE runs SET epochs_done = ?2 + 1 WHERE id = ?1";
 
@@ -297,6 +298,36 @@ static int bind_optional_blob(sqlite3_stmt *stmt, int index, const void *bytes, 
 	return sqlite3_bind_blob64(stmt, index, bytes, n, SQLITE_STATIC);
 }
 
+/*
+ * write_checkpoint - the epoch's checkpoint, then the run's older one
+ * deleted, in that order: the new BLOBs take pages that were free before the
+ * transaction (or new ones), which the rollback journal need not copy, and
+ * the old ones' pages become free for the next epoch (with secure_delete
+ * FAST, store.c). Replacing the row in place would journal all of it, 1.3 MB
+ * an epoch on delicious.
+ */
+static int write_checkpoint(struct tm_store *store, const struct tm_epoch_record *e,
+			    struct tm_error *err)
+{
+	sqlite3_stmt *stmt = store_statement(store, insert_checkpoint_sql, err);
+	int rc;
+
+	if (!stmt)
+		return statement_failed(err);
+	sqlite3_bind_int64(stmt, 1, e->run_id);
+	sqlite3_bind_int64(stmt, 2, e->epoch);
+	sqlite3_bind_blob64(stmt, 3, e->parameters, e->parameters_bytes, SQLITE_STATIC);
+	bind_optional_blob(stmt, 4, e->optimizer, e->optimizer_bytes);
+	bind_optional_blob(stmt, 5, e->extra, e->extra_bytes);
+	if ((rc = store_step_done(store, stmt, err, "cannot record the checkpoint")) < 0)
+		return rc;
+	if (!(stmt = store_statement(store, delete_older_checkpoints_sql, err)))
+		return statement_failed(err);
+	sqlite3_bind_int64(stmt, 1, e->run_id);
+	sqlite3_bind_int64(stmt, 2, e->epoch);
+	return store_step_done(store, stmt, err, "cannot replace the checkpoint");
+}
+
 static int write_epoch_rows(struct tm_store *store, const struct tm_epoch_record *e,
 			    struct tm_error *err)
 {
@@ -311,19 +342,9 @@ static int write_epoch_rows(struct tm_store *store, const struct tm_epoch_record
 	bind_real_or_null(stmt, 4, e->valid_loss);
 	bind_real_or_null(stmt, 5, e->seconds);
 	bind_real_or_null(stmt, 6, e->samples_per_second);
-	if ((rc = store_step_done(store, stmt, err, "cannot record the epoch")) < 0)
+	if ((rc = store_step_done(store, stmt, err, "cannot record the epoch")) < 0 ||
+	    (e->parameters && (rc = write_checkpoint(store, e, err)) < 0))
 		return rc;
-	if (e->parameters) {
-		if (!(stmt = store_statement(store, insert_checkpoint_sql, err)))
-			return statement_failed(err);
-		sqlite3_bind_int64(stmt, 1, e->run_id);
-		sqlite3_bind_int64(stmt, 2, e->epoch);
-		sqlite3_bind_blob64(stmt, 3, e->parameters, e->parameters_bytes, SQLITE_STATIC);
-		bind_optional_blob(stmt, 4, e->optimizer, e->optimizer_bytes);
-		bind_optional_blob(stmt, 5, e->extra, e->extra_bytes);
-		if ((rc = store_step_done(store, stmt, err, "cannot record the checkpoint")) < 0)
-			return rc;
-	}
 	if (!(stmt = store_statement(store, advance_run_sql, err)))
 		return statement_failed(err);
 	sqlite3_bind_int64(stmt, 1, e->run_id);
@@ -437,7 +458,8 @@ int tm_store_read_summary(struct tm_store *store, int64_t run_id, int64_t task_i
 }
 
 static const char read_checkpoint_sql[] =
-	"SELECT epoch, parameters, optimizer, extra FROM checkpoints WHERE run_id = ?1";
+	"SELECT epoch, parameters, optimizer, extra FROM checkpoints WHERE run_id = ?1"
+	" ORDER BY epoch DESC LIMIT 1";
 
 /* copy_blob - a malloc'd copy of a BLOB column (NULL for NULL); -1 when out of memory. */
 static int copy_blob(sqlite3_stmt *stmt, int column, void **out, size_t *bytes)

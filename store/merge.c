@@ -175,9 +175,6 @@ static int read_columns(struct tm_store *store, struct table_info *table, struct
 	}
 	if (step != SQLITE_DONE)
 		rc = store_db_error(store, err, "cannot read the schema");
-	/* an id that is also a reference (checkpoints.run_id) follows the reference */
-	if (table->id_column >= 0 && table->columns[table->id_column].fk_table)
-		table->id_column = -1;
 out:
 	sqlite3_finalize(stmt);
 	return rc;

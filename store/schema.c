@@ -236,6 +236,23 @@ static const char *const migrations[] = {
 	"ALTER TABLE evaluations ADD COLUMN negative_transfer INTEGER;"
 	"ALTER TABLE evaluation_results ADD COLUMN threshold REAL;"
 	"ALTER TABLE evaluation_results ADD COLUMN valid_roc_auc REAL;",
+	/*
+	 * 3 -> 4: a run's checkpoint keyed by (run, epoch), so that an epoch
+	 * inserts its own before deleting the previous one (store/dynamics.c,
+	 * write_checkpoint) instead of replacing it in place
+	 */
+	"CREATE TABLE checkpoints_4 ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  epoch INTEGER NOT NULL,"
+	"  parameters BLOB NOT NULL,"
+	"  optimizer BLOB,"
+	"  extra BLOB,"
+	"  PRIMARY KEY (run_id, epoch)"
+	");"
+	"INSERT INTO checkpoints_4 (run_id, epoch, parameters, optimizer, extra)"
+	"  SELECT run_id, epoch, parameters, optimizer, extra FROM checkpoints;"
+	"DROP TABLE checkpoints;"
+	"ALTER TABLE checkpoints_4 RENAME TO checkpoints;",
 };
 
 int store_schema_current(void)

@@ -230,6 +230,77 @@ static off_t file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
+/* write_checkpoint_epoch - commit epoch @epoch of @run_id with a checkpoint of bytes @epoch. */
+static void write_checkpoint_epoch(struct tm_store *store, int64_t run_id, int epoch)
+{
+	static unsigned char parameters[100000];
+	struct tm_error err = { 0 };
+	struct tm_epoch_record record = { .run_id = run_id, .epoch = epoch, .train_loss = NAN,
+					  .valid_loss = NAN, .seconds = NAN,
+					  .samples_per_second = NAN, .parameters = parameters,
+					  .parameters_bytes = sizeof(parameters) };
+
+	memset(parameters, epoch, sizeof(parameters));
+	ck_assert_int_eq(tm_store_write_epoch(store, &record, &err), 0);
+}
+
+/* assert_checkpoint - the run's one checkpoint row is epoch @epoch's, read back whole. */
+static void assert_checkpoint(struct tm_store *store, int64_t run_id, int epoch)
+{
+	struct tm_checkpoint checkpoint;
+	struct tm_error err = { 0 };
+	char *out = NULL, expected[32];
+
+	ck_assert_int_eq(tm_store_read_checkpoint(store, run_id, &checkpoint, &err), 0);
+	ck_assert_int_eq(checkpoint.epoch, epoch);
+	ck_assert_uint_eq(checkpoint.parameters_bytes, 100000);
+	for (size_t i = 0; i < checkpoint.parameters_bytes; i++)
+		ck_assert_uint_eq(((unsigned char *)checkpoint.parameters)[i], (unsigned)epoch);
+	tm_checkpoint_release(&checkpoint);
+	ck_assert_int_eq(test_run(&out, "sqlite3 '%s' 'SELECT count(*), max(epoch) FROM checkpoints'",
+				  db_path), 0);
+	snprintf(expected, sizeof(expected), "1|%d\n", epoch);
+	ck_assert_str_eq(out, expected);
+	free(out);
+}
+
+/*
+ * Each epoch's checkpoint replaces the previous one (inserted, then the old
+ * row deleted: store/dynamics.c), and a database of schema version 3, whose
+ * checkpoints were keyed by run alone, keeps its checkpoint through the
+ * upgrade and goes on from it.
+ */
+START_TEST(checkpoints_replace_each_other_and_survive_the_upgrade_from_3)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *out = NULL;
+	int64_t run_id;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	run_id = add_run(store, "resumable");
+	for (int epoch = 0; epoch < 3; epoch++)
+		write_checkpoint_epoch(store, run_id, epoch);
+	assert_checkpoint(store, run_id, 2);
+	tm_store_close(store);
+	/* back to version 3's table: one row per run */
+	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' 'CREATE TABLE c3 (run_id INTEGER PRIMARY KEY"
+				  " REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,"
+				  " parameters BLOB NOT NULL, optimizer BLOB, extra BLOB);"
+				  " INSERT INTO c3 SELECT * FROM checkpoints; DROP TABLE checkpoints;"
+				  " ALTER TABLE c3 RENAME TO checkpoints; PRAGMA user_version = 3'",
+				  db_path), 0);
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	ck_assert_int_eq(test_run(&out, "sqlite3 '%s' 'PRAGMA user_version'", db_path), 0);
+	ck_assert_int_eq(atoi(out), tm_store_schema_version());
+	free(out);
+	assert_checkpoint(store, run_id, 2);
+	write_checkpoint_epoch(store, run_id, 3);
+	assert_checkpoint(store, run_id, 3);
+	tm_store_close(store);
+}
+END_TEST
+
 /*
  * A database an older taskmap left in WAL mode: the first writable open
  * converts it to a rollback journal, keeps what it holds, and leaves no
@@ -546,6 +617,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, stale_running_runs_become_interrupted);
 	tcase_add_test(tc, a_claimed_run_lives_as_long_as_its_process);
 	tcase_add_test(tc, reader_works_while_a_writer_holds_a_transaction);
+	tcase_add_test(tc, checkpoints_replace_each_other_and_survive_the_upgrade_from_3);
 	tcase_add_loop_test(tc, query_refuses_writes, 0,
 			    (int)(sizeof(refused_sql) / sizeof(refused_sql[0])));
 	tcase_add_test(tc, query_reads_rows_and_pragmas);

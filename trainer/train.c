@@ -7,8 +7,8 @@
  * values an uninterrupted run records.
  *
  * Each epoch's commit (the training split's accuracy and ROC-AUC per task,
- * quantising the recorded logits, the SQLite transaction; the store
- * checkpoints on a thread of its own) runs on a writer thread while the
+ * quantising the recorded logits, the SQLite transaction and its fsyncs)
+ * runs on a writer thread while the
  * next epoch trains, and the main thread, done with that epoch first,
  * takes a share of the metrics left (join_writer): the recorder's
  * logits are double-buffered and the checkpoint is taken before the
