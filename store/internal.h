@@ -12,6 +12,7 @@
 
 #define STORE_MAX_STATEMENTS 96
 #define STORE_BUSY_TIMEOUT_MS 10000 /* how long a connection waits for a lock */
+#define STORE_COMMIT_PATIENCE_MS 600000 /* how long a commit waits for readers, in all */
 
 struct cached_statement {
 	const char *sql; /* the static string it was prepared from (key by address) */

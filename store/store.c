@@ -36,6 +36,10 @@ int store_db_error(struct tm_store *store, struct tm_error *err, const char *wha
 	if (system_errno)
 		return tm_error_set(err, tm_code, "%s: %s (%s)", what, sqlite3_errmsg(store->db),
 				    strerror(system_errno));
+	if (primary == SQLITE_BUSY)
+		return tm_error_set(err, tm_code,
+				    "%s: the database stayed locked by another connection (another taskmap writing, or a reader that keeps a transaction open, such as a sqlite3 shell after BEGIN or an unfinished cursor)",
+				    what);
 	if (code == SQLITE_READONLY_ROLLBACK)
 		return tm_error_set(err, tm_code,
 				    "%s: a process writing it died mid-commit, and its journal can only be rolled back with write access to '%s' and its directory",
@@ -388,13 +392,24 @@ int tm_store_begin(struct tm_store *store, struct tm_error *err)
 	return rc;
 }
 
+/*
+ * A commit needs the file to itself: it waits for the statements reading at
+ * that moment (the busy timeout), and while a reader keeps a transaction
+ * open (a sqlite3 shell after BEGIN, an unfinished cursor) it tries again,
+ * the transaction kept, for up to STORE_COMMIT_PATIENCE_MS in all, as
+ * SQLite itself does when a large transaction must spill pages.
+ */
 int tm_store_commit(struct tm_store *store, struct tm_error *err)
 {
-	int rc = store_exec(store, "COMMIT", err);
+	int rc, waited = 0;
 
-	if (rc == 0)
-		store->in_transaction = 0;
-	return rc;
+	while ((rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK &&
+	       (rc & 0xff) == SQLITE_BUSY && waited < STORE_COMMIT_PATIENCE_MS)
+		waited += STORE_BUSY_TIMEOUT_MS;
+	if (rc != SQLITE_OK)
+		return store_db_error(store, err, "database error");
+	store->in_transaction = 0;
+	return 0;
 }
 
 void tm_store_rollback(struct tm_store *store)

@@ -58,7 +58,9 @@ const char *tm_store_path(const struct tm_store *store);
 /*
  * Transactions: one batch of writes between begin and commit; rollback
  * undoes it and is safe to call when no transaction is open.
- * tm_store_begin takes the write lock at once (BEGIN IMMEDIATE).
+ * tm_store_begin takes the write lock at once (BEGIN IMMEDIATE). The
+ * commit waits for the readers of the moment to finish, and for a reader
+ * that keeps a transaction open up to 10 minutes (the writes kept).
  */
 int tm_store_begin(struct tm_store *store, struct tm_error *err);
 int tm_store_commit(struct tm_store *store, struct tm_error *err);

@@ -379,6 +379,40 @@ START_TEST(wal_database_read_elsewhere_stays_usable)
 END_TEST
 
 /*
+ * A reader that keeps a transaction open for longer than the busy timeout
+ * (12 s against 10 s) holds the commit up; the commit goes through when it
+ * ends, with what the transaction wrote.
+ */
+START_TEST(commit_outlasts_a_reader_holding_a_transaction)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *marker = test_path(dir, "reading");
+	pid_t reader;
+	int status;
+
+	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
+	add_run(store, "before");
+	reader = fork();
+	ck_assert_int_ge(reader, 0);
+	if (reader == 0)
+		_exit(test_run(NULL, "printf 'BEGIN;\\nSELECT count(*) FROM runs;\\n"
+			       ".system touch %s\\n.system sleep 12\\nCOMMIT;\\n' | sqlite3 '%s'",
+			       marker, db_path));
+	while (file_size(marker) < 0 && waitpid(reader, &status, WNOHANG) == 0)
+		usleep(10000);
+	ck_assert_int_eq(tm_store_begin(store, &err), 0);
+	add_run(store, "held up");
+	ck_assert_int_eq(tm_store_commit(store, &err), 0);
+	ck_assert_int_eq(waitpid(reader, &status, 0), reader);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(count_runs(store), 2);
+	tm_store_close(store);
+	free(marker);
+}
+END_TEST
+
+/*
  * A writer killed mid-commit leaves a hot journal, which SQLite refuses to
  * roll back through a read-only connection: the read-only open (`taskmap
  * runs` right after a crash) rolls it back first, and reads what was
@@ -628,13 +662,14 @@ Suite *store_suite(void)
 	tcase_add_test(tc, unwritable_directory_fails_clearly);
 	tcase_add_test(tc, cli_query_delete_is_refused_and_data_kept);
 	suite_add_tcase(suite, tc);
-	/* a reader holds its transaction for 5 s: longer than Check's default 4 s */
+	/* readers hold their transactions for 5 and 12 s: longer than Check's default 4 s */
 	journal = tcase_create("journal");
 	tcase_add_checked_fixture(journal, setup, teardown);
 	tcase_set_timeout(journal, 60);
 	tcase_add_test(journal, wal_database_is_converted_to_a_rollback_journal);
 	tcase_add_test(journal, wal_database_read_elsewhere_stays_usable);
 	tcase_add_test(journal, readonly_open_after_a_writer_died_mid_commit);
+	tcase_add_test(journal, commit_outlasts_a_reader_holding_a_transaction);
 	suite_add_tcase(suite, journal);
 	return suite;
 }
