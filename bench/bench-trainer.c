@@ -126,7 +126,9 @@ static double one_run(const char *db, struct tm_dataset *d, const struct tm_spli
 	int64_t run_id;
 	double start;
 
+	/* the previous run's file is removed and its blocks freed (ext4 discards them) untimed */
 	unlink(db);
+	sync();
 	*cpu = cpu_seconds();
 	start = now();
 	if (tm_store_open(&store, db, 0, &err) < 0 ||
