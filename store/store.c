@@ -42,7 +42,7 @@ int store_db_error(struct tm_store *store, struct tm_error *err, const char *wha
 				    what);
 	if (code == SQLITE_READONLY_ROLLBACK)
 		return tm_error_set(err, tm_code,
-				    "%s: a process writing it died mid-commit, and its journal can only be rolled back with write access to '%s' and its directory",
+				    "%s: a process writing it died mid-commit, and its journal must be rolled back first, which takes write access to '%s' and its directory (any taskmap command that writes, or the sqlite3 shell)",
 				    what, store->path);
 	return tm_error_set(err, tm_code, "%s: %s", what,
 			    store && store->db ? sqlite3_errmsg(store->db) : "no connection");
@@ -285,20 +285,40 @@ static char *immutable_uri(const char *path, unsigned flags)
 }
 
 /*
+ * marked_as_taskmap - whether the file's SQLite header carries taskmap's
+ * application id (big-endian at byte 68), read without SQLite.
+ */
+static int marked_as_taskmap(const char *path)
+{
+	unsigned char header[72];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : pread(fd, header, sizeof(header), 0);
+
+	if (fd >= 0)
+		close(fd);
+	return got == (ssize_t)sizeof(header) &&
+	       memcmp(header, "SQLite format 3", 16) == 0 &&
+	       ((uint32_t)header[68] << 24 | (uint32_t)header[69] << 16 |
+		(uint32_t)header[70] << 8 | header[71]) == TM_STORE_APPLICATION_ID;
+}
+
+/*
  * roll_back_hot_journal - a read-only open finds "<path>-journal" beside the
  * database: most likely a commit in progress, but if its process died the
  * journal is "hot" and SQLite must roll it back before anyone reads, which
  * a read-only connection cannot do (SQLITE_READONLY_ROLLBACK). When this
- * process may write the file, a short read-write connection reads the
- * schema, which rolls a hot journal back and leaves a live one alone (its
- * writer holds a lock). Nothing committed changes; errors are left to the
- * read-only open that follows.
+ * process may write the file and the file is taskmap's (another program's
+ * database is left byte for byte as it is), a short read-write connection
+ * reads the schema, which rolls a hot journal back and leaves a live one
+ * alone (its writer holds a lock). Nothing committed changes; errors are
+ * left to the read-only open that follows.
  */
 static void roll_back_hot_journal(const char *path)
 {
 	sqlite3 *db = NULL;
 
-	if (!sidecar_exists(path, "-journal") || access(path, W_OK) != 0)
+	if (!sidecar_exists(path, "-journal") || access(path, W_OK) != 0 ||
+	    !marked_as_taskmap(path))
 		return;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);

@@ -379,6 +379,44 @@ START_TEST(wal_database_read_elsewhere_stays_usable)
 END_TEST
 
 /*
+ * Another program's database with the hot journal of a writer that died:
+ * a read-only open refuses it, and neither the file nor its journal is
+ * touched (rolling the journal back is that program's business).
+ */
+START_TEST(readonly_open_leaves_a_foreign_hot_journal_alone)
+{
+	struct tm_store *store = NULL;
+	struct tm_error err = { 0 };
+	char *journal = test_path(dir, "results.db-journal");
+	char *before, *after, *journal_before, *journal_after;
+	size_t size, size_after, journal_size, journal_size_after;
+
+	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' 'CREATE TABLE notes(x);"
+				  " INSERT INTO notes VALUES (1)'", db_path), 0);
+	ck_assert_int_eq(test_run(NULL, "printf 'PRAGMA cache_size = 2;\\nBEGIN;\\n"
+				  "CREATE TABLE scratch(x);\\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+				  " SELECT i + 1 FROM c WHERE i < 64) INSERT INTO scratch"
+				  " SELECT zeroblob(65536) FROM c;\\n.system kill -KILL $PPID\\n'"
+				  " | sqlite3 '%s'", db_path), 137);
+	ck_assert_ptr_nonnull(before = test_read_file(db_path, &size));
+	ck_assert_ptr_nonnull(journal_before = test_read_file(journal, &journal_size));
+	ck_assert_int_gt(journal_size, 0);
+	ck_assert_int_lt(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
+	ck_assert_ptr_null(store);
+	ck_assert_ptr_nonnull(after = test_read_file(db_path, &size_after));
+	ck_assert_ptr_nonnull(journal_after = test_read_file(journal, &journal_size_after));
+	ck_assert(size_after == size && memcmp(before, after, size) == 0);
+	ck_assert(journal_size_after == journal_size &&
+		  memcmp(journal_before, journal_after, journal_size) == 0);
+	free(before);
+	free(after);
+	free(journal_before);
+	free(journal_after);
+	free(journal);
+}
+END_TEST
+
+/*
  * A reader that keeps a transaction open for longer than the busy timeout
  * (12 s against 10 s) holds the commit up; the commit goes through when it
  * ends, with what the transaction wrote.
@@ -669,6 +707,7 @@ Suite *store_suite(void)
 	tcase_add_test(journal, wal_database_is_converted_to_a_rollback_journal);
 	tcase_add_test(journal, wal_database_read_elsewhere_stays_usable);
 	tcase_add_test(journal, readonly_open_after_a_writer_died_mid_commit);
+	tcase_add_test(journal, readonly_open_leaves_a_foreign_hot_journal_alone);
 	tcase_add_test(journal, commit_outlasts_a_reader_holding_a_transaction);
 	suite_add_tcase(suite, journal);
 	return suite;
