@@ -164,7 +164,7 @@ static int check_is_taskmap(struct tm_store *store, struct tm_error *err)
 /*
  * New databases get 16 KiB pages: a recorded BLOB (2 bytes x training
  * samples, 18 KB on delicious) then spans 2 pages instead of 5, so a commit
- * writes fewer page frames. SQLite ignores the pragma for a database that
+ * handles fewer pages. SQLite ignores the pragma for a database that
  * already has tables, so older files keep their pages.
  */
 #define STORE_PAGE_SIZE 16384
