@@ -196,8 +196,9 @@ static const char insert_metric_sql[] =
 	"INSERT INTO task_metrics (run_id, epoch, task_index, split, loss, accuracy, roc_auc)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char insert_checkpoint_sql[] =
-	"INSERT OR REPLACE INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
-	" VALUES (?1, ?2, ?3, ?4, ?5)";
+	"INSERT INTO checkpoints (run_id, epoch, parameters, optimizer, extra)"
+	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, epoch) DO UPDATE SET"
+	" parameters = excluded.parameters, optimizer = excluded.optimizer, extra = excluded.extra";
 static const char delete_older_checkpoints_sql[] =
 	"DELETE FROM checkpoints WHERE run_id = ?1 AND epoch < ?2";
 static const char advance_run_sql[] =
