@@ -336,6 +336,51 @@ START_TEST(wal_database_is_converted_to_a_rollback_journal)
 END_TEST
 
 /*
+ * hold_read_transaction - a sqlite3 shell that reads the runs of db_path
+ * inside a transaction kept open for @seconds; returns once it holds its
+ * lock (or has exited). Its pid, to reap: its exit status is the shell's.
+ */
+static pid_t hold_read_transaction(int seconds)
+{
+	char *marker = test_path(dir, "reading");
+	pid_t reader = fork();
+	int status;
+
+	ck_assert_int_ge(reader, 0);
+	if (reader == 0)
+		_exit(test_run(NULL, "printf 'BEGIN;\\nSELECT count(*) FROM runs;\\n"
+			       ".system touch %s\\n.system sleep %d\\nCOMMIT;\\n' | sqlite3 '%s'",
+			       marker, seconds, db_path));
+	while (file_size(marker) < 0 && waitpid(reader, &status, WNOHANG) == 0)
+		usleep(10000);
+	free(marker);
+	return reader;
+}
+
+/* assert_reader_succeeded - reap @reader; its shell exited 0. */
+static void assert_reader_succeeded(pid_t reader)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(reader, &status, 0), reader);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * die_mid_commit - a sqlite3 shell that spills pages of an uncommitted
+ * table into db_path (a 2-page cache) and kills itself, leaving a hot
+ * journal.
+ */
+static void die_mid_commit(void)
+{
+	ck_assert_int_eq(test_run(NULL, "printf 'PRAGMA cache_size = 2;\\nBEGIN;\\n"
+				  "CREATE TABLE scratch(x);\\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+				  " SELECT i + 1 FROM c WHERE i < 64) INSERT INTO scratch"
+				  " SELECT zeroblob(65536) FROM c;\\n.system kill -KILL $PPID\\n'"
+				  " | sqlite3 '%s'", db_path), 137);
+}
+
+/*
  * While another process reads a WAL database, it cannot leave WAL mode: the
  * open neither fails nor waits for the reader to go (it is still there
  * afterwards), commits work in WAL mode, and the next open converts it.
@@ -344,7 +389,7 @@ START_TEST(wal_database_read_elsewhere_stays_usable)
 {
 	struct tm_store *store = NULL;
 	struct tm_error err = { 0 };
-	char *marker = test_path(dir, "reading"), *out = NULL;
+	char *out = NULL;
 	pid_t reader;
 	int status;
 
@@ -352,29 +397,18 @@ START_TEST(wal_database_read_elsewhere_stays_usable)
 	add_run(store, "old");
 	tm_store_close(store);
 	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' 'PRAGMA journal_mode = WAL'", db_path), 0);
-	reader = fork();
-	ck_assert_int_ge(reader, 0);
-	if (reader == 0) { /* a read transaction held for 5 s */
-		int rc = test_run(NULL, "printf 'BEGIN;\\nSELECT count(*) FROM runs;\\n"
-				  ".system touch %s\\n.system sleep 5\\nCOMMIT;\\n' | sqlite3 '%s'",
-				  marker, db_path);
-		_exit(rc);
-	}
-	while (file_size(marker) < 0 && waitpid(reader, &status, WNOHANG) == 0)
-		usleep(10000);
+	reader = hold_read_transaction(5);
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	add_run(store, "new");
 	tm_store_close(store);
 	ck_assert_int_eq(waitpid(reader, &status, WNOHANG), 0); /* still reading */
-	ck_assert_int_eq(waitpid(reader, &status, 0), reader);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_reader_succeeded(reader);
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	ck_assert_int_eq(count_runs(store), 2);
 	tm_store_close(store);
 	ck_assert_int_eq(test_run(&out, "sqlite3 '%s' 'PRAGMA journal_mode'", db_path), 0);
 	ck_assert_str_eq(out, "delete\n");
 	free(out);
-	free(marker);
 }
 END_TEST
 
@@ -393,11 +427,7 @@ START_TEST(readonly_open_leaves_a_foreign_hot_journal_alone)
 
 	ck_assert_int_eq(test_run(NULL, "sqlite3 '%s' 'CREATE TABLE notes(x);"
 				  " INSERT INTO notes VALUES (1)'", db_path), 0);
-	ck_assert_int_eq(test_run(NULL, "printf 'PRAGMA cache_size = 2;\\nBEGIN;\\n"
-				  "CREATE TABLE scratch(x);\\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
-				  " SELECT i + 1 FROM c WHERE i < 64) INSERT INTO scratch"
-				  " SELECT zeroblob(65536) FROM c;\\n.system kill -KILL $PPID\\n'"
-				  " | sqlite3 '%s'", db_path), 137);
+	die_mid_commit();
 	ck_assert_ptr_nonnull(before = test_read_file(db_path, &size));
 	ck_assert_ptr_nonnull(journal_before = test_read_file(journal, &journal_size));
 	ck_assert_int_gt(journal_size, 0);
@@ -425,28 +455,17 @@ START_TEST(commit_outlasts_a_reader_holding_a_transaction)
 {
 	struct tm_store *store = NULL;
 	struct tm_error err = { 0 };
-	char *marker = test_path(dir, "reading");
 	pid_t reader;
-	int status;
 
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	add_run(store, "before");
-	reader = fork();
-	ck_assert_int_ge(reader, 0);
-	if (reader == 0)
-		_exit(test_run(NULL, "printf 'BEGIN;\\nSELECT count(*) FROM runs;\\n"
-			       ".system touch %s\\n.system sleep 12\\nCOMMIT;\\n' | sqlite3 '%s'",
-			       marker, db_path));
-	while (file_size(marker) < 0 && waitpid(reader, &status, WNOHANG) == 0)
-		usleep(10000);
+	reader = hold_read_transaction(12);
 	ck_assert_int_eq(tm_store_begin(store, &err), 0);
 	add_run(store, "held up");
 	ck_assert_int_eq(tm_store_commit(store, &err), 0);
-	ck_assert_int_eq(waitpid(reader, &status, 0), reader);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_reader_succeeded(reader);
 	ck_assert_int_eq(count_runs(store), 2);
 	tm_store_close(store);
-	free(marker);
 }
 END_TEST
 
@@ -454,8 +473,7 @@ END_TEST
  * A writer killed mid-commit leaves a hot journal, which SQLite refuses to
  * roll back through a read-only connection: the read-only open (`taskmap
  * runs` right after a crash) rolls it back first, and reads what was
- * committed. The writer here spills pages of an uncommitted table into the
- * file (a 2-page cache) before it kills itself.
+ * committed.
  */
 START_TEST(readonly_open_after_a_writer_died_mid_commit)
 {
@@ -466,11 +484,7 @@ START_TEST(readonly_open_after_a_writer_died_mid_commit)
 	ck_assert_int_eq(tm_store_open(&store, db_path, 0, &err), 0);
 	add_run(store, "committed");
 	tm_store_close(store);
-	ck_assert_int_eq(test_run(NULL, "printf 'PRAGMA cache_size = 2;\\nBEGIN;\\n"
-				  "CREATE TABLE scratch(x);\\nWITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
-				  " SELECT i + 1 FROM c WHERE i < 64) INSERT INTO scratch"
-				  " SELECT zeroblob(65536) FROM c;\\n.system kill -KILL $PPID\\n'"
-				  " | sqlite3 '%s'", db_path), 137);
+	die_mid_commit();
 	ck_assert_int_gt(file_size(journal), 0);
 	ck_assert_int_eq(tm_store_open(&store, db_path, TM_STORE_READONLY, &err), 0);
 	ck_assert_int_eq(count_runs(store), 1);
