@@ -28,7 +28,7 @@ for _ in $(seq 1 "$rounds"); do
 		"$taskmap" -q train "$data/delicious/delicious-train.arff.xz" \
 			--xml "$data/delicious/delicious.xml" --epochs "$epochs" --db "$work/db" \
 			"${extra[@]}" >/dev/null
-		echo "$(seconds) - $start" | bc >>"$work/$mode"
+		awk -v end="$(seconds)" -v start="$start" 'BEGIN { print end - start }' >>"$work/$mode"
 	done
 done
 paste "$work/with" "$work/without" | awk '{ printf "%.4f\n", $1 / $2 }' | sort -g >"$work/ratios"
