@@ -10,15 +10,20 @@
  * quantising the recorded logits, the SQLite transaction and its fsyncs)
  * runs on a writer thread while the
  * next epoch trains, and the main thread, done with that epoch first,
- * takes a share of the metrics left (join_writer): the recorder's
+ * takes a share of the metrics left (wait_released): the recorder's
  * logits are double-buffered and the checkpoint is taken before the
  * hand-over, so the commit writes exactly what a synchronous one would.
  * What the main thread needs at once stays there: the per-task training
  * loss the weighting keeps (summed in the batches themselves, or a cheap
  * pass over the recorded logits, tm_metrics_losses) and the
- * validation metrics the epoch's line reports (a tenth of the samples). There is at most one commit in flight; the next
- * hand-over, and the run's final status (done, interrupted, failed), wait
- * for it, and its error surfaces there.
+ * validation metrics the epoch's line reports (a tenth of the samples).
+ * A writer releases the trainer's buffers once its rows are inserted, so
+ * the next hand-over waits for the inserts but not for the commit's
+ * fsyncs: those overlap the next writer's metrics, and that writer joins
+ * the commit before its own transaction (so epochs land in order, and
+ * none after a failed one). The run's final status (done, interrupted,
+ * failed) waits for the last commit; a commit's error surfaces at the
+ * hand-over after the next one, or there.
  *
  * Reproducibility: the initial parameters are drawn from a GSL RNG seeded
  * from (seed, "init") and each epoch's shuffle from one seeded from (seed,
@@ -60,10 +65,18 @@ void openblas_set_num_threads(int num_threads);
 
 #define EXTRA_MAGIC 0x41525854u /* "TXRA" */
 
-/* One epoch's commit, done on a writer thread (see the top of the file). */
+/*
+ * One epoch's commit, done on a writer thread (see the top of the file).
+ * Two alternate; the main thread reads a writer's fields once it has
+ * released the buffers, and its commit's outcome once its thread is joined.
+ */
 struct epoch_writer {
 	pthread_t thread;
-	int running;                        /* a thread to join */
+	struct epoch_writer *previous;      /* the writer whose thread this one joins, or NULL */
+	pthread_mutex_t lock;               /* guards released */
+	pthread_cond_t released_cond;
+	int synchronised;                   /* lock and released_cond initialised */
+	int released;                       /* done with the trainer's buffers */
 	struct tm_store *store;
 	struct tm_recorder *recorder;
 	enum tm_record_mode mode;
@@ -77,8 +90,10 @@ struct epoch_writer {
 	uint16_t *codes;                    /* keep all: where train_metrics writes the recording */
 	struct tm_epoch_record record;      /* owns its checkpoint bytes */
 	struct tm_task_metrics_record *metrics; /* 2 x n_tasks, the record's copy */
-	int rc;
+	int rc;                             /* up to the release (or the previous commit's) */
 	struct tm_error err;
+	int commit_rc;                      /* the commit's, after the release */
+	struct tm_error commit_err;
 };
 
 struct trainer {
@@ -108,7 +123,8 @@ struct trainer {
 	struct tm_task_metrics_record *metrics;
 	double *epoch_task_loss;           /* per-task mean training loss of the epoch */
 	double *epoch_bce;                 /* its sums over the epoch's batches (batch_losses) */
-	struct epoch_writer writer;
+	struct epoch_writer writers[2];
+	struct epoch_writer *in_flight;    /* the last writer started, its thread not joined */
 	const struct tm_parallel *parallel; /* the ranks (a one-process stand-in without MPI) */
 	struct tm_parallel alone;          /* that stand-in */
 	int root;                          /* rank 0: the one with the store */
@@ -283,6 +299,23 @@ static size_t valid_held(const struct trainer *tr)
 	return tr->root ? tr->n_valid : 0;
 }
 
+/* init_writer - @w's arrays for @n_tasks tasks and its lock; -1 on failure (release frees). */
+static int init_writer(struct epoch_writer *w, size_t n_tasks)
+{
+	int failed = 0;
+
+	w->metrics = alloc_array(2 * n_tasks, sizeof(*w->metrics), &failed);
+	w->train_loss = alloc_array(n_tasks, sizeof(double), &failed);
+	if (pthread_mutex_init(&w->lock, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&w->released_cond, NULL) != 0) {
+		pthread_mutex_destroy(&w->lock);
+		return -1;
+	}
+	w->synchronised = 1;
+	return failed ? -1 : 0;
+}
+
 static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 {
 	size_t T = tr->n_tasks, B = tr->config->batch_size;
@@ -308,8 +341,9 @@ static int allocate_buffers(struct trainer *tr, struct tm_error *err)
 	tr->metrics = alloc_array(2 * T, sizeof(*tr->metrics), &failed);
 	tr->epoch_task_loss = alloc_array(T, sizeof(double), &failed);
 	tr->epoch_bce = alloc_array(T, sizeof(double), &failed);
-	tr->writer.metrics = alloc_array(2 * T, sizeof(*tr->writer.metrics), &failed);
-	tr->writer.train_loss = alloc_array(T, sizeof(double), &failed);
+	for (size_t i = 0; i < 2; i++)
+		if (init_writer(&tr->writers[i], T) < 0)
+			failed = 1;
 	tr->batch_rows = alloc_array(B, sizeof(size_t), &failed);
 	tr->local_positions = alloc_array(B, sizeof(size_t), &failed);
 	if (tr->config->balance)
@@ -545,8 +579,16 @@ static void release(struct trainer *tr)
 	free(tr->metrics);
 	free(tr->epoch_task_loss);
 	free(tr->epoch_bce);
-	free(tr->writer.metrics);
-	free(tr->writer.train_loss);
+	for (size_t i = 0; i < 2; i++) {
+		struct epoch_writer *w = &tr->writers[i];
+
+		free(w->metrics);
+		free(w->train_loss);
+		if (w->synchronised) {
+			pthread_mutex_destroy(&w->lock);
+			pthread_cond_destroy(&w->released_cond);
+		}
+	}
 }
 
 /* ---- batches ------------------------------------------------------------------- */
@@ -746,78 +788,164 @@ static int codes_in_metrics(const struct trainer *tr)
 }
 
 /*
- * write_epoch - the writer thread: the training split's metrics (with the
- * keep-all recording in the same pass; the losses are the main thread's,
- * equal to the bit) unless the main thread made them,
- * the summaries (keep summary), then the commit.
+ * make_epoch - the writer's part that needs no store: the training split's
+ * metrics (with the keep-all recording in the same pass; the losses are
+ * the main thread's, equal to the bit) unless the main thread made them,
+ * and the summaries (keep summary).
  */
-static void *write_epoch(void *context)
+static int make_epoch(struct epoch_writer *w)
 {
-	struct epoch_writer *w = context;
-	size_t n_tasks = w->record.n_tasks;
+	int rc;
 
 	if (w->train_metrics) {
-		w->rc = tm_metrics_job_work(&w->job, &w->err);
+		rc = tm_metrics_job_work(&w->job, &w->err);
 		tm_metrics_job_wait(&w->job); /* the blocks the main thread took too */
-		if (w->rc < 0)
-			return NULL;
-		for (size_t t = 0; t < n_tasks; t++)
+		if (rc < 0)
+			return rc;
+		for (size_t t = 0; t < w->record.n_tasks; t++)
 			w->metrics[t].split = "train";
 	}
 	if (w->logits && w->mode != TM_RECORD_NONE && !w->codes)
 		tm_recorder_finish_epoch(w->recorder, w->logits, &w->record);
-	w->rc = tm_store_write_epoch(w->store, &w->record, &w->err);
+	return 0;
+}
+
+/*
+ * join_previous - wait for the previous epoch's commit, whose thread this
+ * writer joins; its failure (the first one) becomes this writer's, so this
+ * epoch is not written after a missing one.
+ */
+static void join_previous(struct epoch_writer *w)
+{
+	struct epoch_writer *p = w->previous;
+
+	if (!p)
+		return;
+	pthread_join(p->thread, NULL);
+	if (p->commit_rc < 0) {
+		w->rc = p->commit_rc;
+		w->err = p->commit_err;
+	}
+}
+
+/* insert_epoch - the epoch's rows in a transaction left open (rolled back on error). */
+static int insert_epoch(struct epoch_writer *w)
+{
+	int rc;
+
+	if ((rc = tm_store_begin(w->store, &w->err)) < 0)
+		return rc;
+	if ((rc = tm_store_write_epoch(w->store, &w->record, &w->err)) < 0)
+		tm_store_rollback(w->store);
+	return rc;
+}
+
+/* mark_released - tell the main thread this writer is done with the trainer's buffers. */
+static void mark_released(struct epoch_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->released = 1;
+	pthread_cond_signal(&w->released_cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * write_epoch - the writer thread of one epoch: make_epoch, then, once the
+ * previous epoch's commit is done, the inserts; then it releases the
+ * trainer's buffers (SQLite has copied the rows) and commits, the fsyncs
+ * overlapping the next epoch's writer. After the release only the store
+ * and commit_rc, commit_err are touched.
+ */
+static void *write_epoch(void *context)
+{
+	struct epoch_writer *w = context;
+	int inserted;
+
+	w->rc = make_epoch(w);
+	join_previous(w);
+	if (w->rc == 0)
+		w->rc = insert_epoch(w);
+	inserted = w->rc == 0;
+	w->commit_rc = 0;
+	mark_released(w);
+	if (inserted && (w->commit_rc = tm_store_commit(w->store, &w->commit_err)) < 0)
+		tm_store_rollback(w->store);
 	return NULL;
 }
 
 /*
- * join_writer - wait for the commit in flight, if any; its error (code and
- * message into @err) is returned here. While the writer still makes the
- * training metrics, this thread takes a share of them instead of waiting
- * (on delicious they are the writer's largest part, and with recording the
- * writer's epoch is longer than a training epoch).
+ * wait_released - wait until writer @w is done with the trainer's buffers,
+ * taking a share of the training metrics it still makes instead of only
+ * waiting (on delicious they are the writer's largest part), and free what
+ * it held. Returns its error up to the inserts (code, and message into
+ * @err), or 0; its commit may still be in flight.
  */
-static int join_writer(struct trainer *tr, struct tm_error *err)
+static int wait_released(struct epoch_writer *w, struct tm_error *err)
 {
-	struct epoch_writer *w = &tr->writer;
 	struct tm_error ignored;
 
-	if (w->running) {
-		if (w->train_metrics) /* out of memory here: the writer does the rest */
-			(void)tm_metrics_job_work(&w->job, &ignored);
-		pthread_join(w->thread, NULL);
-		w->running = 0;
-	}
+	if (w->train_metrics) /* out of memory here: the writer does the rest */
+		(void)tm_metrics_job_work(&w->job, &ignored);
+	pthread_mutex_lock(&w->lock);
+	while (!w->released)
+		pthread_cond_wait(&w->released_cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
 	if (w->train_metrics) {
 		tm_metrics_job_destroy(&w->job);
 		w->train_metrics = 0;
 	}
 	free_checkpoint(&w->record);
 	if (w->rc < 0) {
-		int rc = w->rc;
-
 		if (err)
 			*err = w->err;
-		w->rc = 0;
-		return rc;
+		return w->rc;
 	}
 	return 0;
 }
 
 /*
- * start_writer - hand the epoch over: @record's checkpoint bytes move to the
- * writer, its metrics are copied, the recorder swaps buffers. With a
- * validation split the training split's metrics are left to the writer
- * (the recorder's logits, and for keep all its single 16-bit buffer, which
- * only the writer fills then); without one the main thread made them for
- * the epoch's line, with the codes in a double-buffered array. The
- * previous commit must have been joined. Commits on this thread when no
- * thread can be started.
+ * finish_writers - wait for every commit in flight (the last writer has
+ * joined the ones before); the first error (code, message into @err) is
+ * returned here.
+ */
+static int finish_writers(struct trainer *tr, struct tm_error *err)
+{
+	struct epoch_writer *w = tr->in_flight;
+	int rc;
+
+	if (!w)
+		return 0;
+	rc = wait_released(w, err);
+	pthread_join(w->thread, NULL);
+	tr->in_flight = NULL;
+	if (rc == 0 && w->commit_rc < 0) {
+		if (err)
+			*err = w->commit_err;
+		rc = w->commit_rc;
+	}
+	return rc;
+}
+
+/*
+ * start_writer - hand the epoch over to a writer thread: @record's
+ * checkpoint bytes move to the writer, its metrics are copied, the
+ * recorder swaps buffers. With a validation split the training split's
+ * metrics are left to the writer (the recorder's logits, and for keep all
+ * its single 16-bit buffer, which only the writer fills then); without one
+ * the main thread made them for the epoch's line, with the codes in a
+ * double-buffered array. Two writers alternate: the previous one must have
+ * released the buffers (wait_released); its commit may still run, and the
+ * new writer joins it before its own transaction. Commits on this thread
+ * when no thread can be started.
  */
 static int start_writer(struct trainer *tr, struct tm_epoch_record *record, struct tm_error *err)
 {
-	struct epoch_writer *w = &tr->writer;
+	struct epoch_writer *previous = tr->in_flight;
+	struct epoch_writer *w = previous == &tr->writers[0] ? &tr->writers[1] : &tr->writers[0];
+	int rc;
 
+	w->previous = previous;
+	w->released = 0;
 	w->store = tr->store;
 	w->recorder = tr->recorder;
 	w->mode = tr->config->record;
@@ -843,12 +971,15 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 	if ((w->train_metrics = tr->n_valid > 0))
 		tm_metrics_job_init(&w->job, w->logits, w->labels, w->labels_by_task, w->train_loss,
 				    w->n_train, tr->n_tasks, w->metrics, w->codes);
-	if (pthread_create(&w->thread, NULL, write_epoch, w) == 0) {
-		w->running = 1;
+	tr->in_flight = w; /* the new writer joins the previous one */
+	if (pthread_create(&w->thread, NULL, write_epoch, w) == 0)
 		return 0;
-	}
+	/* no thread: the same work here, the previous commit joined first */
 	write_epoch(w);
-	return join_writer(tr, err);
+	tr->in_flight = NULL;
+	if ((rc = wait_released(w, err)) == 0 && (rc = w->commit_rc) < 0 && err)
+		*err = w->commit_err;
+	return rc;
 }
 
 static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)
@@ -964,7 +1095,8 @@ static int commit_epoch(struct trainer *tr, struct tm_epoch_record *record, doub
 		return rc;
 	record->seconds = now_seconds() - started;
 	record->samples_per_second = (double)tr->n_train / record->seconds;
-	if ((rc = join_writer(tr, err)) < 0 || (rc = start_writer(tr, record, err)) < 0) {
+	if ((tr->in_flight && (rc = wait_released(tr->in_flight, err)) < 0) ||
+	    (rc = start_writer(tr, record, err)) < 0) {
 		free_checkpoint(record);
 		return rc;
 	}
@@ -1041,7 +1173,7 @@ static int train_epochs(struct trainer *tr, size_t first, struct tm_error *err)
 	for (size_t epoch = first; epoch < tr->config->n_epochs && rc == 0; epoch++)
 		rc = run_epoch(tr, epoch, started, &samples_done, err);
 	/* the last commit lands (or fails) before the run's status says so */
-	if ((write_rc = join_writer(tr, &write_err)) < 0 && (rc == 0 || rc == TM_ERR_INTERRUPTED)) {
+	if ((write_rc = finish_writers(tr, &write_err)) < 0 && (rc == 0 || rc == TM_ERR_INTERRUPTED)) {
 		rc = write_rc;
 		if (err)
 			*err = write_err;

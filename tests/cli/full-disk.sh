@@ -34,6 +34,15 @@ intact() {
 	check "$tag-recommend" 0 $T --db "$db" recommend --run early --format json
 }
 
+# contiguous DB TAG: the big run's recorded epochs are 0 .. epochs_done - 1, no later one (a
+# writer thread does not commit an epoch after a failed commit)
+contiguous() {
+	check "$2-contiguous" 0 sqlite3 "$1" "SELECT CASE WHEN r.epochs_done = count(DISTINCT d.epoch)
+		AND coalesce(max(d.epoch), -1) = r.epochs_done - 1 THEN 'epochs contiguous' ELSE 'a gap' END
+		FROM runs r LEFT JOIN dynamics d ON d.run_id = r.id WHERE r.name = 'big'"
+	contains "$2-contiguous-text" "$work/out" "epochs contiguous"
+}
+
 check synth-small 0 $T synth --out small.arff --groups 3 --tasks-per-group 3 --samples 600 --seed 2
 check synth-big 0 $T synth --out big.arff --groups 40 --tasks-per-group 10 --samples 3000 --seed 3
 check train-early 0 $T -q train small.arff --run early --epochs 4 --hidden 8
@@ -45,6 +54,7 @@ big="--epochs 6 --hidden 16 --batch 64 --threads 1"
 check ulimit-train 1 bash -c "ulimit -f 4000 && exec $T -q train big.arff --run big $big"
 expect ulimit-train-message "File too large" "disk is full"
 intact taskmap.db ulimit-train
+contiguous taskmap.db ulimit-train
 check ulimit-big-status 0 sqlite3 taskmap.db "SELECT status FROM runs WHERE name = 'big'"
 grep -qxE "failed|running" "$work/out" && echo "ok   ulimit-big-failed" ||
 	fail "big run stored as $(cat "$work/out")"
@@ -84,6 +94,7 @@ if mount -t tmpfs -o size=6m tmpfs disk 2>/dev/null; then
 	check enospc-train 1 $T -q --db $db train big.arff --run big $big
 	expect enospc-train-message "disk is full"
 	intact $db enospc-train
+	contiguous $db enospc-train
 	check enospc-big-shown 0 $T --db $db runs --format csv
 	grep -qE ",big,.*,(failed|interrupted)," "$work/out" && echo "ok   enospc-big-shown-stopped" ||
 		fail "big run not shown failed or interrupted"
