@@ -236,10 +236,11 @@ void tm_recorder_destroy(struct tm_recorder *recorder);
 
 /*
  * tm_recorder_swap - hand over the logits the training loop filled this
- * epoch (@logits) and give it the other of two buffers (allocated at the
- * first swap), so that one epoch is quantised and stored on another thread
- * while the next trains. Returns the filled buffer (borrowed, valid until the swap after
- * next), or NULL when out of memory (nothing swapped).
+ * epoch and give it the other of two buffers (allocated at the first
+ * swap), so that one epoch is quantised and stored on another thread while
+ * the next trains. Returns the filled buffer (borrowed, valid until the
+ * next swap hands it back to the training loop), or NULL when out of memory
+ * (nothing swapped).
  */
 const float *tm_recorder_swap(struct tm_recorder *recorder);
 

@@ -8,11 +8,11 @@
  *
  * Each epoch's commit (the training split's accuracy and ROC-AUC per task,
  * quantising the recorded logits, the SQLite transaction and its fsyncs)
- * runs on a writer thread while the
- * next epoch trains, and the main thread, done with that epoch first,
- * takes a share of the metrics left (wait_released): the recorder's
- * logits are double-buffered and the checkpoint is taken before the
- * hand-over, so the commit writes exactly what a synchronous one would.
+ * runs on a writer thread while the next epoch trains, and the main
+ * thread, done with that epoch first, takes a share of the metrics left
+ * (wait_released): the recorder's logits are double-buffered and the
+ * checkpoint is taken before the hand-over, so the commit writes exactly
+ * what a synchronous one would.
  * What the main thread needs at once stays there: the per-task training
  * loss the weighting keeps (summed in the batches themselves, or a cheap
  * pass over the recorded logits, tm_metrics_losses) and the
@@ -904,6 +904,20 @@ static int wait_released(struct epoch_writer *w, struct tm_error *err)
 }
 
 /*
+ * commit_outcome - the outcome of writer @w, whose work has ended: @rc
+ * (wait_released's) when that is an error, else its commit's (code,
+ * message into @err).
+ */
+static int commit_outcome(const struct epoch_writer *w, int rc, struct tm_error *err)
+{
+	if (rc < 0 || w->commit_rc == 0)
+		return rc;
+	if (err)
+		*err = w->commit_err;
+	return w->commit_rc;
+}
+
+/*
  * finish_writers - wait for every commit in flight (the last writer has
  * joined the ones before); the first error (code, message into @err) is
  * returned here.
@@ -918,12 +932,7 @@ static int finish_writers(struct trainer *tr, struct tm_error *err)
 	rc = wait_released(w, err);
 	pthread_join(w->thread, NULL);
 	tr->in_flight = NULL;
-	if (rc == 0 && w->commit_rc < 0) {
-		if (err)
-			*err = w->commit_err;
-		rc = w->commit_rc;
-	}
-	return rc;
+	return commit_outcome(w, rc, err);
 }
 
 /*
@@ -942,7 +951,6 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 {
 	struct epoch_writer *previous = tr->in_flight;
 	struct epoch_writer *w = previous == &tr->writers[0] ? &tr->writers[1] : &tr->writers[0];
-	int rc;
 
 	w->previous = previous;
 	w->released = 0;
@@ -977,9 +985,7 @@ static int start_writer(struct trainer *tr, struct tm_epoch_record *record, stru
 	/* no thread: the same work here, the previous commit joined first */
 	write_epoch(w);
 	tr->in_flight = NULL;
-	if ((rc = wait_released(w, err)) == 0 && (rc = w->commit_rc) < 0 && err)
-		*err = w->commit_err;
-	return rc;
+	return commit_outcome(w, wait_released(w, err), err);
 }
 
 static void report_epoch(struct trainer *tr, const struct tm_epoch_record *r)

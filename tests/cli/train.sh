@@ -101,7 +101,8 @@ for n in 1 2 4; do
 	kill -KILL $pid 2>/dev/null
 	wait $pid
 	done_epochs=$(sqlite3 taskmap.db "SELECT epochs_done FROM runs WHERE name='inflight$n'")
-	if [ "${done_epochs:-0}" -ge $((n - 2)) ]; then echo "ok   inflight$n-earlier-epochs-committed"
+	if [ "$n" -lt 3 ]; then : # no epoch before N - 1 to require
+	elif [ "${done_epochs:-0}" -ge $((n - 2)) ]; then echo "ok   inflight$n-earlier-epochs-committed"
 	else echo "FAIL inflight$n: $done_epochs epochs committed"; failures=$((failures + 1)); fi
 	check "inflight$n-integrity" 0 sqlite3 taskmap.db "PRAGMA integrity_check"
 	contains "inflight$n-integrity-ok" "$work/out" "ok"

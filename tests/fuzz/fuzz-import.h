@@ -81,6 +81,7 @@ static inline void fuzz_write(const char *path, const void *data, size_t size)
 /* fuzz_store - the process's store (a fresh one every FUZZ_STORE_RUNS imports). */
 static inline struct tm_store *fuzz_store(void)
 {
+	static const char *const suffixes[] = { "", "-journal", "-wal", "-shm", ".trainers" };
 	char path[320];
 	struct tm_error err = { 0 };
 
@@ -89,8 +90,7 @@ static inline struct tm_store *fuzz_store(void)
 	tm_store_close(fuzz_store_handle);
 	fuzz_store_handle = NULL;
 	fuzz_dir_file(path, sizeof(path), "fuzz.db");
-	for (size_t i = 0; i < 4; i++) {
-		static const char *const suffixes[] = { "", "-journal", "-wal", "-shm", ".trainers" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		char file[340];
 
 		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
